@@ -1,0 +1,374 @@
+//! Full-text search over knowledge sections: a tantivy index built in RAM,
+//! English stemming, field boosts, synonym expansion, filters, plain-text
+//! snippets, and per-document diversity. Knows nothing of MCP or HTTP.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{
+    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+};
+use tantivy::{Index, IndexReader, ReloadPolicy, Term, doc};
+
+use crate::knowledge::{Document, Library, synonyms::Synonyms};
+
+/// Longest query accepted, in characters; longer input is cut (never an error).
+pub const MAX_QUERY_CHARS: usize = 1_000;
+/// Largest `limit` a search may ask for.
+pub const MAX_LIMIT: usize = 20;
+
+const TOKENIZER: &str = "en_guide";
+/// How many more sections than asked for are scored before diversity is applied.
+const CANDIDATES: usize = 200;
+/// Weight of the synonym-expansion clause relative to the user's own words.
+const SYNONYM_WEIGHT: f32 = 0.7;
+const SNIPPET_CHARS: usize = 220;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index error: {0}")]
+    Index(#[from] tantivy::TantivyError),
+}
+
+/// One search hit: a section of a document.
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
+pub struct SearchHit {
+    /// `guide://<id>#<section>` (or `guide://<id>` for the document's introduction).
+    pub uri: String,
+    /// Document title.
+    pub title: String,
+    /// Section heading path below the title, joined with " > " (empty for the introduction).
+    pub section: String,
+    pub category: String,
+    pub services: Vec<String>,
+    /// Relevance score (higher is better; only comparable within one search).
+    pub score: f32,
+    /// Plain-text extract; matched words are marked **like this**.
+    pub snippet: String,
+}
+
+/// Filters and size of a search.
+#[derive(Debug, Clone, Default)]
+pub struct SearchOptions {
+    pub category: Option<String>,
+    pub service: Option<String>,
+    /// Number of results (clamped to 1..=MAX_LIMIT; 0 means the default of 5).
+    pub limit: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    doc_id: Field,
+    section: Field,
+    title: Field,
+    heading: Field,
+    heading_path: Field,
+    body: Field,
+    code: Field,
+    tags: Field,
+    summary: Field,
+    category: Field,
+    service: Field,
+}
+
+/// The search index over one [`Library`].
+pub struct SearchIndex {
+    library: Arc<Library>,
+    synonyms: Synonyms,
+    reader: IndexReader,
+    parser: QueryParser,
+    fields: Fields,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("documents", &self.library.len())
+            .finish()
+    }
+}
+
+fn analyzer() -> TextAnalyzer {
+    // Stop words are removed so that "how do I ..." questions score on their content words.
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(
+            StopWordFilter::new(Language::English)
+                .unwrap_or_else(|| StopWordFilter::remove(Vec::<String>::new())),
+        )
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+impl SearchIndex {
+    /// Builds the index in RAM over every section of every document.
+    pub fn build(library: Arc<Library>, synonyms: Synonyms) -> Result<Self, SearchError> {
+        let text = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let mut sb = Schema::builder();
+        let fields = Fields {
+            doc_id: sb.add_text_field("doc_id", STRING | STORED),
+            section: sb.add_u64_field("section", INDEXED | STORED),
+            title: sb.add_text_field("title", text.clone()),
+            heading: sb.add_text_field("heading", text.clone()),
+            heading_path: sb.add_text_field("heading_path", text.clone()),
+            body: sb.add_text_field("body", text.clone()),
+            code: sb.add_text_field("code", text.clone()),
+            tags: sb.add_text_field("tags", text.clone()),
+            summary: sb.add_text_field("summary", text),
+            category: sb.add_text_field("category", STRING),
+            service: sb.add_text_field("service", STRING),
+        };
+        let index = Index::create_in_ram(sb.build());
+        index.tokenizers().register(TOKENIZER, analyzer());
+        let mut writer = index.writer_with_num_threads(1, 30_000_000)?;
+        for d in library.documents() {
+            let tags = d.meta.tags.join(" ; ");
+            for (i, s) in d.sections.iter().enumerate() {
+                let mut tdoc = doc!(
+                    fields.doc_id => d.meta.id.as_str(),
+                    fields.section => i as u64,
+                    fields.title => d.meta.title.as_str(),
+                    fields.heading => s.heading.as_str(),
+                    fields.heading_path => s.heading_path.join(" > "),
+                    fields.body => s.text.as_str(),
+                    fields.tags => tags.as_str(),
+                    fields.summary => d.meta.summary.as_str(),
+                    fields.category => d.meta.category.as_str(),
+                );
+                for c in &s.code {
+                    tdoc.add_text(fields.code, &c.code);
+                }
+                for svc in &d.meta.services {
+                    tdoc.add_text(fields.service, svc);
+                }
+                writer.add_document(tdoc)?;
+            }
+        }
+        writer.commit()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let mut parser = QueryParser::for_index(
+            &index,
+            vec![
+                fields.title,
+                fields.heading,
+                fields.heading_path,
+                fields.body,
+                fields.code,
+                fields.tags,
+                fields.summary,
+            ],
+        );
+        // Title and headings say what a section is about; body words only that it mentions them.
+        for (f, boost) in [
+            (fields.title, 3.0),
+            (fields.heading, 2.5),
+            (fields.heading_path, 1.0),
+            (fields.tags, 2.0),
+            (fields.summary, 1.5),
+            (fields.body, 1.0),
+            (fields.code, 0.3),
+        ] {
+            parser.set_field_boost(f, boost);
+        }
+        Ok(Self {
+            library,
+            synonyms,
+            reader,
+            parser,
+            fields,
+        })
+    }
+
+    pub fn library(&self) -> &Arc<Library> {
+        &self.library
+    }
+
+    fn text_query(&self, query: &str) -> Option<Box<dyn Query>> {
+        let cleaned = sanitize(query);
+        if cleaned.trim().is_empty() {
+            return None;
+        }
+        let (user, _warnings) = self.parser.parse_query_lenient(&cleaned);
+        let extra = self.synonyms.expand(&cleaned);
+        if extra.is_empty() {
+            return Some(user);
+        }
+        // Each synonym is a phrase of plain words, so it parses as written.
+        let phrases: Vec<String> = extra.iter().map(|t| format!("\"{t}\"")).collect();
+        let (syn, _) = self.parser.parse_query_lenient(&phrases.join(" "));
+        Some(Box::new(BooleanQuery::new(vec![
+            (Occur::Should, user),
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(syn, SYNONYM_WEIGHT)),
+            ),
+        ])))
+    }
+
+    /// Searches sections. Any string is accepted; one with no searchable words
+    /// returns no hits. Each document appears once before any appears twice.
+    pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<Vec<SearchHit>, SearchError> {
+        let limit = if opts.limit == 0 {
+            5
+        } else {
+            opts.limit.min(MAX_LIMIT)
+        };
+        let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
+        let Some(text) = self.text_query(&query) else {
+            return Ok(Vec::new());
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text.box_clone())];
+        if let Some(c) = &opts.category {
+            clauses.push((Occur::Must, term_query(self.fields.category, c)));
+        }
+        if let Some(s) = &opts.service {
+            clauses.push((Occur::Must, term_query(self.fields.service, s)));
+        }
+        let full = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&full, &TopDocs::with_limit(CANDIDATES).order_by_score())?;
+
+        // Diversity: the best section of each document first, then second-best ones.
+        let mut picked: Vec<(f32, Arc<Document>, usize)> = Vec::new();
+        let mut spare: Vec<(f32, Arc<Document>, usize)> = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        for (score, addr) in top {
+            let stored: TantivyDocument = searcher.doc(addr)?;
+            let Some(id) = stored
+                .get_first(self.fields.doc_id)
+                .and_then(|v| v.as_str())
+            else {
+                continue;
+            };
+            let Some(section) = stored
+                .get_first(self.fields.section)
+                .and_then(|v| v.as_u64())
+            else {
+                continue;
+            };
+            let Some(d) = self.library.get(id) else {
+                continue;
+            };
+            let entry = (score, Arc::clone(d), section as usize);
+            if seen.iter().any(|s| s == id) {
+                if spare.len() < limit {
+                    spare.push(entry);
+                }
+            } else {
+                seen.push(id.to_string());
+                picked.push(entry);
+                if picked.len() == limit {
+                    break;
+                }
+            }
+        }
+        // Second sections only after every matching document has had its turn.
+        if picked.len() < limit {
+            picked.extend(spare.into_iter().take(limit - picked.len()));
+        }
+
+        let mut snippets = SnippetGenerator::create(&searcher, &*text, self.fields.body)?;
+        snippets.set_max_num_chars(SNIPPET_CHARS);
+        Ok(picked
+            .into_iter()
+            .filter_map(|(score, d, i)| {
+                let s = d.sections.get(i)?;
+                Some(SearchHit {
+                    uri: if s.slug.is_empty() {
+                        d.uri()
+                    } else {
+                        format!("{}#{}", d.uri(), s.slug)
+                    },
+                    title: d.meta.title.clone(),
+                    section: s
+                        .heading_path
+                        .iter()
+                        .skip(1)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" > "),
+                    category: d.meta.category.clone(),
+                    services: d.meta.services.clone(),
+                    score,
+                    snippet: snippet_text(&snippets, &s.text),
+                })
+            })
+            .collect())
+    }
+}
+
+fn term_query(field: Field, value: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, value),
+        IndexRecordOption::Basic,
+    ))
+}
+
+/// Drops characters that only confuse the query parser in natural-language
+/// questions (a trailing `?`, stray `^`, `*`, `\`), keeping quotes and words.
+fn sanitize(q: &str) -> String {
+    q.chars()
+        .map(|c| {
+            if c.is_control()
+                || matches!(
+                    c,
+                    '^' | '*' | '\\' | '?' | '{' | '}' | '[' | ']' | '<' | '>' | '!' | '='
+                )
+            {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// A plain-text snippet with matched words marked `**word**`; the start of the
+/// section when no word matches the body.
+fn snippet_text(generator: &SnippetGenerator, text: &str) -> String {
+    let snippet = generator.snippet(text);
+    let fragment = snippet.fragment();
+    if fragment.is_empty() {
+        let mut end = text.len().min(SNIPPET_CHARS);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        return collapse_ws(&text[..end]);
+    }
+    let mut out = String::with_capacity(fragment.len() + 16);
+    let mut at = 0;
+    for r in snippet.highlighted() {
+        if r.start < at || r.end > fragment.len() {
+            continue;
+        }
+        out.push_str(&fragment[at..r.start]);
+        out.push_str("**");
+        out.push_str(&fragment[r.clone()]);
+        out.push_str("**");
+        at = r.end;
+    }
+    out.push_str(&fragment[at..]);
+    collapse_ws(&out)
+}
+
+fn collapse_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests;

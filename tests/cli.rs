@@ -1,0 +1,171 @@
+//! Every CLI command and exit code, run as a user would run them.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_serverless-guide"))
+        .args(args)
+        .output()
+        .expect("run binary")
+}
+
+fn json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is one JSON document")
+}
+
+#[test]
+fn search_json_returns_ranked_guide_hits() {
+    let v = json(&run(&["search", "dead letter queue", "--json"]));
+    let results = v["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert!(
+        results
+            .iter()
+            .all(|r| r["uri"].as_str().unwrap().starts_with("guide://"))
+    );
+    let scores: Vec<f64> = results
+        .iter()
+        .map(|r| r["score"].as_f64().unwrap())
+        .collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "ranked: {scores:?}"
+    );
+}
+
+#[test]
+fn search_text_and_filters() {
+    let out = run(&[
+        "search",
+        "idempotency keys",
+        "--category",
+        "reliability",
+        "--limit",
+        "3",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("guide://"), "{text}");
+    let v = json(&run(&["search", "queue", "--service", "sqs", "--json"]));
+    assert!(
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["services"].as_array().unwrap().iter().any(|s| s == "sqs"))
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_message() {
+    for args in [
+        vec!["search"],
+        vec!["search", "   "],
+        vec!["search", "x", "--limit", "0"],
+        vec!["search", "x", "--category", "astrology"],
+        vec!["read", "guide://no-such-doc"],
+        vec!["read", "rule://x"],
+        vec!["list", "--service", "ec2"],
+        vec!["no-such-command"],
+        vec!["--knowledge", "/nonexistent/dir", "list"],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.trim().is_empty(), "{args:?} printed no message");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
+    }
+}
+
+#[test]
+fn read_prints_markdown_or_json() {
+    let out = run(&["read", "guide://idempotency"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("# "));
+    let v = json(&run(&["read", "guide://idempotency", "--json"]));
+    assert_eq!(v["uri"], "guide://idempotency");
+    assert!(v["related"].is_array());
+    let section = v["sections"][0].as_str().unwrap().to_string();
+    let s = json(&run(&["read", &section, "--json"]));
+    assert_eq!(s["uri"], section.as_str());
+    assert!(s["markdown"].as_str().unwrap().starts_with("##"));
+}
+
+#[test]
+fn list_json_covers_every_category() {
+    let v = json(&run(&["list", "--json"]));
+    let docs = v["documents"].as_array().unwrap();
+    for c in [
+        "principles",
+        "event-driven",
+        "serverless",
+        "reliability",
+        "security",
+        "observability",
+        "performance",
+        "deployment",
+    ] {
+        assert!(
+            docs.iter().any(|d| d["category"] == c),
+            "no document in {c}"
+        );
+    }
+    let text = String::from_utf8(run(&["list", "--category", "principles"]).stdout).unwrap();
+    assert!(
+        text.contains("guide://orchestrate-with-state-machines"),
+        "{text}"
+    );
+}
+
+#[test]
+fn team_knowledge_overrides_and_adds() {
+    let dir = tempfile::tempdir().unwrap();
+    let guides = dir.path().join("guides/team");
+    std::fs::create_dir_all(&guides).unwrap();
+    std::fs::write(
+        guides.join("our-queue-standard.md"),
+        "---\nid: our-queue-standard\ntitle: Our zanzibar queue standard\ncategory: reliability\nservices: [sqs]\nsummary: How our team configures queues.\nlast_reviewed: 2026-12-01\n---\n# Our zanzibar queue standard\n\n## Rules\n\nEvery zanzibar queue has a DLQ.\n",
+    )
+    .unwrap();
+    let kb = dir.path().to_str().unwrap();
+    let v = json(&run(&["--knowledge", kb, "search", "zanzibar", "--json"]));
+    assert_eq!(
+        v["results"][0]["uri"].as_str().unwrap().split('#').next(),
+        Some("guide://our-queue-standard")
+    );
+    let only = json(&run(&["--knowledge", kb, "--no-builtin", "list", "--json"]));
+    assert_eq!(only["documents"].as_array().unwrap().len(), 1);
+
+    std::fs::write(guides.join("broken.md"), "---\nid: Broken Id\n---\n").unwrap();
+    let out = run(&["--knowledge", kb, "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("broken.md") && err.contains("front matter"),
+        "{err}"
+    );
+}
+
+#[test]
+fn version_and_help() {
+    let out = run(&["--version"]);
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("serverless-guide ")
+    );
+    let help = String::from_utf8(run(&["--help"]).stdout).unwrap();
+    for cmd in [
+        "serve", "search", "read", "list", "review", "rules", "scaffold", "validate",
+    ] {
+        assert!(help.contains(cmd), "--help lacks {cmd}");
+    }
+}
