@@ -45,7 +45,7 @@ async def main() -> None:
         fail(f"unknown transport {kind}")
     async with Client(server, mode=mode) as client:
         version = str(client.protocol_version)
-        expect = os.environ.get("EXPECT_VERSION")
+        expect = os.environ.get("EXPECT_VERSION") or None
         print(f"{kind} mode={mode}: negotiated {version}")
         if expect and version != expect:
             fail(f"expected protocol {expect}, got {version}")

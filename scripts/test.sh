@@ -17,7 +17,7 @@ step "built-in knowledge validates"
 target/debug/serverless-guide validate
 
 export SERVERLESS_GUIDE_BIN="$PWD/target/debug/serverless-guide"
-for suite in scripts/test-python-client.sh; do
+for suite in scripts/test-python-client.sh scripts/test-http-clients.sh; do
   if [ -x "$suite" ]; then
     step "$suite"
     "$suite"

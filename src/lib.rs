@@ -4,8 +4,11 @@
 
 pub mod knowledge;
 pub mod mcp;
+pub mod reload;
+pub mod remote;
 pub mod review;
 pub mod scaffold;
 pub mod search;
 pub mod serve;
+pub mod skill;
 pub mod snapshot;

@@ -9,7 +9,11 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    cli::init_tracing(&args.global, matches!(args.command, cli::Command::Serve(_)));
+    let serving = matches!(args.command, cli::Command::Serve(_));
+    if !serving {
+        restore_default_sigpipe();
+    }
+    cli::init_tracing(&args.global, serving);
     match cli::run(args) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
@@ -17,5 +21,16 @@ fn main() -> ExitCode {
             eprintln!("error: {err:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// `serverless-guide search ... | head` must end quietly when the reader goes
+/// away, as other Unix tools do, rather than panic in `println!`. Servers keep
+/// Rust's default (SIGPIPE ignored) so a vanished client never kills them.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at startup, before any thread is spawned.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -3,12 +3,15 @@
 //! A server holds an `Arc<Snapshot>` and swaps in a new one on reload, so a
 //! request in flight always sees one consistent set.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use crate::knowledge::read::parse_guide_uri;
+use crate::knowledge::validate::{KnownIds, Problem, load_eval};
 use crate::knowledge::{KnowledgeError, KnowledgeSources, Library, synonyms::Synonyms};
 use crate::review::{ReviewError, RuleSet};
 use crate::scaffold::{ScaffoldCatalog, ScaffoldError};
 use crate::search::{SearchError, SearchIndex};
+use crate::skill::SkillBundle;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -32,6 +35,8 @@ pub struct Snapshot {
     pub scaffolds: ScaffoldCatalog,
     /// Review rules (built-in plus `--knowledge DIR/rules`).
     pub rules: Arc<RuleSet>,
+    /// The knowledge as an agent skill, built on first use (most sessions never ask).
+    skill: OnceLock<Result<Arc<SkillBundle>, String>>,
 }
 
 impl Snapshot {
@@ -54,6 +59,116 @@ impl Snapshot {
             index,
             scaffolds,
             rules,
+            skill: OnceLock::new(),
         })
     }
+
+    /// The skill built from this snapshot (the error says what is wrong with `SKILL.md`).
+    pub fn skill(&self) -> Result<Arc<SkillBundle>, String> {
+        self.skill
+            .get_or_init(|| {
+                SkillBundle::build(self)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+    }
+}
+
+/// What `validate` found in a set of sources: counts and every problem.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct ValidationReport {
+    /// True when there is no problem.
+    pub ok: bool,
+    pub documents: usize,
+    pub rules: usize,
+    pub scaffolds: usize,
+    pub eval_queries: usize,
+    pub problems: Vec<Problem>,
+}
+
+/// Checks everything in `sources` and reports every problem, not just the
+/// first: documents that fail to load are left out and the rest still checked.
+pub fn validate(sources: &KnowledgeSources) -> ValidationReport {
+    let (library, errors) = Library::load_collecting(sources);
+    let mut problems: Vec<Problem> = errors.iter().map(Problem::from_error).collect();
+    if let Err(e) = Synonyms::load(sources) {
+        problems.push(Problem::from_error(&e));
+    }
+    if let Err(e) = crate::skill::check(sources) {
+        problems.push(Problem::general(e.to_string()));
+    }
+    let rules = RuleSet::load(sources)
+        .map_err(|e| problems.push(Problem::general(e.to_string())))
+        .ok();
+    let scaffolds = ScaffoldCatalog::load(sources)
+        .map_err(|e| problems.push(Problem::general(e.to_string())))
+        .ok();
+    let known = KnownIds {
+        rules: rules
+            .as_ref()
+            .map(|r| r.rules().iter().map(|r| r.id.clone()).collect()),
+        scaffolds: scaffolds
+            .as_ref()
+            .map(|s| s.ids().into_iter().map(str::to_string).collect()),
+    };
+    problems.extend(crate::knowledge::validate::validate(
+        &library, sources, &known,
+    ));
+    // Every rule's guidance must point at a document that exists.
+    if let Some(rules) = &rules {
+        for rule in rules.rules() {
+            if let Some(problem) = rule_guidance_problem(rule, &library) {
+                problems.push(problem);
+            }
+        }
+    }
+    if let Some(scaffolds) = &scaffolds {
+        for id in scaffolds.ids() {
+            if let Some(m) = scaffolds.manifest(id)
+                && library.get(&m.guidance).is_none()
+            {
+                problems.push(Problem::general(format!(
+                    "scaffold `{id}`: guidance document `{}` does not exist",
+                    m.guidance
+                )));
+            }
+        }
+    }
+    let eval_queries = load_eval(sources).map(|q| q.len()).unwrap_or(0);
+    ValidationReport {
+        ok: problems.is_empty(),
+        documents: library.len(),
+        rules: rules.as_ref().map_or(0, |r| r.len()),
+        scaffolds: scaffolds.as_ref().map_or(0, |s| s.ids().len()),
+        eval_queries,
+        problems,
+    }
+}
+
+fn rule_guidance_problem(rule: &crate::review::Rule, library: &Library) -> Option<Problem> {
+    let uri = rule.guidance_uri.as_str();
+    let (id, slug) = match parse_guide_uri(uri) {
+        Ok(parsed) => parsed,
+        Err(_) => {
+            return Some(Problem::general(format!(
+                "rule `{}`: guidance `{uri}` is not a guide:// URI",
+                rule.id
+            )));
+        }
+    };
+    let message = match library.get(&id) {
+        None => format!(
+            "rule `{}`: guidance document `{id}` does not exist",
+            rule.id
+        ),
+        Some(doc) => match slug {
+            Some(slug) if doc.section(&slug).is_none() => format!(
+                "rule `{}`: guidance `{uri}`: document `{id}` has no section `{slug}`",
+                rule.id
+            ),
+            _ => return None,
+        },
+    };
+    Some(Problem::general(message))
 }

@@ -169,3 +169,111 @@ fn version_and_help() {
         assert!(help.contains(cmd), "--help lacks {cmd}");
     }
 }
+
+#[test]
+fn validate_builtin_knowledge_is_clean() {
+    let out = run(&["validate"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.starts_with("ok: "), "{text}");
+    let v = json(&run(&["validate", "--json"]));
+    assert_eq!(v["ok"], true);
+    assert!(v["documents"].as_u64().unwrap() >= 60, "{v}");
+    assert!(v["rules"].as_u64().unwrap() >= 45, "{v}");
+    assert!(v["eval_queries"].as_u64().unwrap() >= 60, "{v}");
+    assert_eq!(v["problems"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn validate_reports_every_problem_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let guides = dir.path().join("guides/reliability");
+    std::fs::create_dir_all(&guides).unwrap();
+    // Broken front matter (unknown category) in one file...
+    std::fs::write(
+        guides.join("broken.md"),
+        "---\nid: broken\ntitle: B\ncategory: nonsense\nservices: [lambda]\nsummary: s\nlast_reviewed: 2026-01-01\nsources: [https://docs.aws.amazon.com/lambda/]\n---\n# B\n",
+    )
+    .unwrap();
+    // ...and several problems in another, which must all be reported, not just the first.
+    std::fs::write(
+        guides.join("team-doc.md"),
+        "---\nid: team-doc\ntitle: Team doc\ncategory: reliability\nservices: [lambda]\nsummary: s\nrelated: [idempotency, no-such-doc]\nrules: [no-such-rule]\nscaffolds: [no-such-scaffold]\nlast_reviewed: 2026-01-01\nsources: [https://docs.aws.amazon.com/lambda/]\n---\n# Team doc\n\n## Code\n\nSee [retries](guide://idempotency#no-such-section).\n\n```python\ndef f(:\n    pass\n```\n\n```\nno tag\n```\n",
+    )
+    .unwrap();
+    let dir_arg = dir.path().to_str().unwrap();
+    let out = run(&["validate", dir_arg]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for want in [
+        "broken.md:4:",
+        "related id `no-such-doc` does not exist",
+        "rule id `no-such-rule` does not exist",
+        "scaffold id `no-such-scaffold` does not exist",
+        "team-doc.md:17: link guide://idempotency#no-such-section",
+        "team-doc.md:20: python block does not parse",
+        "no language tag",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    let out = run(&["validate", dir_arg, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    let problems = v["problems"].as_array().unwrap();
+    assert!(problems.len() >= 7, "{v}");
+    assert!(
+        problems
+            .iter()
+            .all(|p| p["path"].is_string() && p["line"].is_u64() && p["message"].is_string())
+    );
+
+    let out = run(&["validate", "/no/such/knowledge/dir"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a directory"));
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_serverless-guide"))
+        .args(["list", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one byte, then hang up: the writer must not panic.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut byte = [0u8; 1];
+    stdout.read_exact(&mut byte).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn export_skill_writes_the_skill_folder_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir_arg = dir.path().to_str().unwrap();
+    let out = run(&["export-skill", dir_arg]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let root = dir.path().join("aws-serverless-eda");
+    let skill_md = std::fs::read_to_string(root.join("SKILL.md")).unwrap();
+    assert!(skill_md.starts_with("---\nname: aws-serverless-eda\n"));
+    let index = std::fs::read_to_string(root.join("references/INDEX.md")).unwrap();
+    assert!(index.contains("(reliability/idempotency.md)"), "{index}");
+    assert!(root.join("references/reliability/idempotency.md").is_file());
+    assert!(root.join("references/review-rules.md").is_file());
+    let out = run(&["export-skill", dir_arg]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+    let out = run(&["export-skill", dir_arg, "--force", "--json"]);
+    let v = json(&out);
+    assert!(v["files"].as_array().unwrap().len() >= 60, "{v}");
+}

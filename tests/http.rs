@@ -224,6 +224,29 @@ async fn host_origin_body_json_and_session_probes() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200, "localhost Host");
+    // Ending a session: 204, as clients expect (rmcp itself says 202); then the session is gone.
+    let session = r
+        .headers()
+        .get("mcp-session-id")
+        .expect("a session id")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let r = http
+        .delete(url(&s, "/mcp"))
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204, "session deleted");
+    let r = base()
+        .header("mcp-session-id", &session)
+        .json(&json!({"jsonrpc":"2.0","id":3,"method":"tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "deleted session");
     let big = vec![b' '; 2 * 1024 * 1024];
     let r = base().body(big).send().await.unwrap();
     assert_eq!(r.status(), 413, "2 MiB body");

@@ -21,7 +21,9 @@ fn list_json_has_every_pattern() {
         .map(|s| s["id"].as_str().unwrap())
         .collect();
     assert!(
-        ids.len() >= 9 && ids.contains(&"sqs-lambda-worker"),
+        ids.len() >= 10
+            && ids.contains(&"sqs-lambda-worker")
+            && ids.contains(&"stepfunctions-saga"),
         "{ids:?}"
     );
     for s in v["scaffolds"].as_array().unwrap() {

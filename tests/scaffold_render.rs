@@ -8,12 +8,13 @@ use ast_grep_language::SupportLang;
 use serverless_guide::knowledge::KnowledgeSources;
 use serverless_guide::scaffold::{Language, ScaffoldCatalog, ScaffoldError, write_files};
 
-/// stepfunctions-saga is not written yet (see the scaffold report).
-const PATTERNS: [&str; 9] = [
+/// The ten patterns issue 5 asks for.
+const PATTERNS: [&str; 10] = [
     "api-lambda-dynamodb",
     "sqs-lambda-worker",
     "sns-sqs-fanout",
     "eventbridge-router",
+    "stepfunctions-saga",
     "dynamodb-streams-event-sourcing",
     "kinesis-stream-processor",
     "scheduled-job",

@@ -4,6 +4,7 @@ mod guide;
 mod review;
 mod scaffold;
 mod serve;
+mod skill;
 mod validate;
 
 use std::path::PathBuf;
@@ -21,6 +22,9 @@ Examples:
   serverless-guide read guide://idempotency
   serverless-guide list --category reliability
   serverless-guide serve                      # MCP over stdio (for Claude, VS Code, Cursor, ...)
+  serverless-guide review src/ template.yaml  # find serverless anti-patterns
+  serverless-guide scaffold sqs-lambda-worker --language typescript --out ./worker
+  serverless-guide export-skill ~/.claude/skills
   claude mcp add serverless-guide -- serverless-guide serve
 
 Exit codes: 0 success, 1 review findings at or above --fail-on, 2 usage or input error.
@@ -77,6 +81,8 @@ pub enum Command {
     Scaffold(scaffold::ScaffoldArgs),
     /// Check a knowledge directory (or the built-in knowledge) for errors.
     Validate(validate::ValidateArgs),
+    /// Write the knowledge base as an agent skill folder (SKILL.md + references).
+    ExportSkill(skill::ExportSkillArgs),
 }
 
 /// What every command needs: where knowledge comes from.
@@ -122,6 +128,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Rules(a) => review::run_rules(&ctx, a)?,
         Command::Scaffold(a) => scaffold::run(&ctx, a)?,
         Command::Validate(a) => validate::run(&ctx, a)?,
+        Command::ExportSkill(a) => skill::run(&ctx, a)?,
     };
     Ok(u8::try_from(code).unwrap_or(2))
 }

@@ -8,8 +8,12 @@ use std::time::Duration;
 use anyhow::Context as _;
 use arc_swap::ArcSwap;
 use clap::{Args, ValueEnum};
-use serverless_guide::mcp::GuideServer;
+use serverless_guide::knowledge::{KnowledgeSources, Layer};
+use serverless_guide::mcp::{GuideServer, Peers};
+use serverless_guide::reload::{DEFAULT_DEBOUNCE, Reloader};
+use serverless_guide::remote::{RemoteKnowledge, RemoteOptions, default_cache_dir};
 use serverless_guide::serve::{HttpConfig, is_loopback_bind, load_tokens, run_http, serve_stdio};
+use serverless_guide::snapshot::Snapshot;
 use tokio_util::sync::CancellationToken;
 
 use super::Context;
@@ -77,6 +81,31 @@ pub struct ServeArgs {
     /// Seconds an idle session is kept.
     #[arg(long, default_value_t = 300)]
     pub session_idle_timeout: u64,
+    /// Offer only these tools (comma-separated), e.g. --tools search_guidance,read_guidance.
+    /// Default: all seven (search_guidance, read_guidance, list_guidance, review_code,
+    /// explain_rule, list_scaffolds, scaffold_pattern).
+    #[arg(long, value_delimiter = ',', value_name = "TOOLS")]
+    pub tools: Option<Vec<String>>,
+    /// Reload the knowledge when a file in a --knowledge directory changes (on by default
+    /// for --transport http with at least one --knowledge DIR). A broken edit keeps the
+    /// last good version serving.
+    #[arg(long, conflicts_with = "no_watch")]
+    pub watch: bool,
+    /// Do not watch --knowledge directories for changes.
+    #[arg(long)]
+    pub no_watch: bool,
+    /// Also serve knowledge from a URL: a .tar.gz/.tgz or .zip of a directory laid out like
+    /// knowledge/, or one .md guide. Repeatable. Cached on disk and refreshed every --refresh;
+    /// when the URL is unreachable the cached copy keeps serving. --knowledge DIRs win over it.
+    #[arg(long = "knowledge-url", value_name = "URL")]
+    pub knowledge_urls: Vec<String>,
+    /// Cache for --knowledge-url downloads [default: $XDG_CACHE_HOME/serverless-guide or
+    /// ~/.cache/serverless-guide].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// How often --knowledge-url sources are checked for a new version (e.g. 30s, 10m, 1h).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub refresh: Duration,
 }
 
 pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<i32> {
@@ -84,19 +113,121 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<i32> {
         Transport::Http => Some(http_config(args)?),
         Transport::Stdio => None,
     };
-    let snapshot = ctx.snapshot()?;
-    tracing::info!(documents = snapshot.library.len(), "knowledge loaded");
-    let state = Arc::new(ArcSwap::from_pointee(snapshot));
+    if let Some(tools) = &args.tools {
+        // Checked before anything starts, so a typo is a usage error, not a broken server.
+        let all = GuideServer::all_tool_names();
+        if let Some(unknown) = tools.iter().find(|t| !all.contains(t)) {
+            anyhow::bail!(
+                "--tools: unknown tool `{unknown}`; tools are: {}",
+                all.join(", ")
+            );
+        }
+    }
+    let dirs: Vec<PathBuf> = ctx.sources.dirs().map(PathBuf::from).collect();
+    let watch = if args.no_watch {
+        false
+    } else if args.watch {
+        if dirs.is_empty() {
+            anyhow::bail!(
+                "--watch needs at least one --knowledge DIR to watch (--knowledge-url sources are refreshed every --refresh)"
+            );
+        }
+        true
+    } else {
+        args.transport == Transport::Http && !dirs.is_empty()
+    };
+    let remote = if args.knowledge_urls.is_empty() {
+        None
+    } else {
+        let opts = RemoteOptions {
+            cache_dir: args.cache_dir.clone().unwrap_or_else(default_cache_dir),
+            ..RemoteOptions::default()
+        };
+        Some(Arc::new(RemoteKnowledge::new(&args.knowledge_urls, opts)?))
+    };
+    // Layers: built-in, then each URL's cached copy, then the --knowledge directories.
+    let builtin = ctx.sources.layers().first() == Some(&Layer::Builtin);
+    let layers = {
+        let remote = remote.clone();
+        let dirs = dirs.clone();
+        move || {
+            let mut all = remote.as_ref().map(|r| r.dirs()).unwrap_or_default();
+            all.extend(dirs.iter().cloned());
+            KnowledgeSources::new(builtin, all)
+        }
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    match http {
-        None => runtime.block_on(serve_stdio(GuideServer::with_state(state)))?,
-        Some(cfg) => runtime
-            .block_on(run_http(state, cfg, CancellationToken::new()))
-            .with_context(|| format!("serving HTTP on {}", args.bind))?,
-    }
+    runtime.block_on(async move {
+        if let Some(remote) = &remote {
+            remote.prepare().await?;
+        }
+        let snapshot = Snapshot::load(layers())?;
+        tracing::info!(documents = snapshot.library.len(), "knowledge loaded");
+        let state = Arc::new(ArcSwap::from_pointee(snapshot));
+        // Live reload: the watcher and the remote refresher rebuild and swap snapshots;
+        // `peers` (every connected client) hears of each one.
+        let peers = Peers::default();
+        let reloader = (watch || remote.is_some()).then(|| {
+            let reloader = Reloader::with_sources(layers, Arc::clone(&state));
+            peers.clone().forward(reloader.subscribe());
+            reloader
+        });
+        let _watch = match (&reloader, watch) {
+            (Some(reloader), true) => Some(
+                reloader
+                    .watch(&dirs, DEFAULT_DEBOUNCE)
+                    .context("watching the --knowledge directories")?,
+            ),
+            _ => None,
+        };
+        let _refresh = match (&reloader, remote) {
+            (Some(reloader), Some(remote)) => {
+                Some(remote.spawn_refresh(args.refresh, Arc::clone(reloader)))
+            }
+            _ => None,
+        };
+        match http {
+            None => {
+                let mut server = GuideServer::with_state(state).with_peers(peers);
+                if let Some(tools) = &args.tools {
+                    server = server.restrict_tools(tools).map_err(anyhow::Error::msg)?;
+                }
+                serve_stdio(server).await?;
+            }
+            Some(mut cfg) => {
+                cfg.peers = Some(peers);
+                run_http(state, cfg, CancellationToken::new())
+                    .await
+                    .with_context(|| format!("serving HTTP on {}", args.bind))?;
+            }
+        }
+        anyhow::Ok(())
+    })?;
     Ok(0)
+}
+
+/// `90`, `90s`, `10m`, `1h` (seconds when there is no unit).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 30s, 10m or 1h"))?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("`{text}`: the unit must be s, m or h")),
+    };
+    if secs == 0 {
+        return Err("the refresh interval must be above 0".into());
+    }
+    Ok(Duration::from_secs(secs))
 }
 
 fn http_config(args: &ServeArgs) -> anyhow::Result<HttpConfig> {
@@ -141,5 +272,7 @@ fn http_config(args: &ServeArgs) -> anyhow::Result<HttpConfig> {
         request_timeout: Duration::from_secs(args.request_timeout),
         max_sessions: args.max_sessions,
         session_idle_timeout: Duration::from_secs(args.session_idle_timeout.max(1)),
+        tools: args.tools.clone(),
+        peers: None,
     })
 }

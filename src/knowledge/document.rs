@@ -120,6 +120,9 @@ pub struct Document {
     pub sections: Vec<Section>,
     /// Links to other knowledge (`guide://id[#slug]`) with their 1-based line.
     pub links: Vec<(String, usize)>,
+    /// 1-based file line of each top-level front matter key, for messages.
+    #[serde(skip)]
+    pub field_lines: Vec<(String, usize)>,
 }
 
 impl Document {
@@ -211,12 +214,40 @@ fn split_front_matter<'a>(
     })
 }
 
-fn check_front_matter(path: &str, fm: &FrontMatter) -> Result<(), KnowledgeError> {
-    let bad = |message: String| KnowledgeError::FrontMatter {
+/// The file line of each top-level key of the front matter (which starts on line 2).
+fn field_lines(yaml: &str) -> Vec<(String, usize)> {
+    yaml.lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let (key, _) = line.split_once(':')?;
+            let plain = !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            plain.then(|| (key.to_string(), i + 2))
+        })
+        .collect()
+}
+
+impl Document {
+    /// The file line of a front matter key (1 when it is not written out).
+    pub fn field_line(&self, key: &str) -> usize {
+        self.field_lines
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(1, |(_, l)| *l)
+    }
+}
+
+fn check_front_matter(path: &str, yaml: &str, fm: &FrontMatter) -> Result<(), KnowledgeError> {
+    let lines = field_lines(yaml);
+    let line_of = |key: &str| lines.iter().find(|(k, _)| k == key).map_or(1, |(_, l)| *l);
+    let bad_at = |key: &str, message: String| KnowledgeError::FrontMatter {
         path: path.to_string(),
-        line: 1,
+        line: line_of(key),
         message,
     };
+    let bad = |message: String| bad_at("id", message);
     if !is_kebab(&fm.id) {
         return Err(bad(format!(
             "id `{}` must be kebab-case (lowercase letters, digits and single dashes)",
@@ -224,27 +255,36 @@ fn check_front_matter(path: &str, fm: &FrontMatter) -> Result<(), KnowledgeError
         )));
     }
     if fm.title.trim().is_empty() {
-        return Err(bad("title must not be empty".into()));
+        return Err(bad_at("title", "title must not be empty".into()));
     }
     if !CATEGORIES.contains(&fm.category.as_str()) {
-        return Err(bad(format!(
-            "category `{}` is not one of: {}",
-            fm.category,
-            CATEGORIES.join(", ")
-        )));
+        return Err(bad_at(
+            "category",
+            format!(
+                "category `{}` is not one of: {}",
+                fm.category,
+                CATEGORIES.join(", ")
+            ),
+        ));
     }
     if fm.summary.trim().is_empty() {
-        return Err(bad("summary must not be empty".into()));
+        return Err(bad_at("summary", "summary must not be empty".into()));
     }
     if !is_date(&fm.last_reviewed) {
-        return Err(bad(format!(
-            "last_reviewed `{}` must be a date written YYYY-MM-DD",
-            fm.last_reviewed
-        )));
+        return Err(bad_at(
+            "last_reviewed",
+            format!(
+                "last_reviewed `{}` must be a date written YYYY-MM-DD",
+                fm.last_reviewed
+            ),
+        ));
     }
     for alias in &fm.aliases {
         if !is_kebab(alias) {
-            return Err(bad(format!("alias `{alias}` must be kebab-case")));
+            return Err(bad_at(
+                "aliases",
+                format!("alias `{alias}` must be kebab-case"),
+            ));
         }
     }
     Ok(())
@@ -297,7 +337,7 @@ pub fn parse_document(path: &str, src: &str, builtin: bool) -> Result<Document, 
             line: e.location().map(|l| l.line() + 1).unwrap_or(1),
             message: e.to_string(),
         })?;
-    check_front_matter(path, &meta)?;
+    check_front_matter(path, yaml, &meta)?;
 
     let lines = LineIndex::new(body);
     let line_of = |offset: usize| lines.line(offset) + body_line - 1;
@@ -460,6 +500,7 @@ pub fn parse_document(path: &str, src: &str, builtin: bool) -> Result<Document, 
         body: body.to_string(),
         sections,
         links,
+        field_lines: field_lines(yaml),
     })
 }
 

@@ -19,17 +19,41 @@ impl Library {
     /// Loads every `guides/**/*.md` from the sources. Fails on the first bad
     /// document; a duplicate id inside one layer is an error, across layers an override.
     pub fn load(sources: &KnowledgeSources) -> Result<Self, KnowledgeError> {
+        let (lib, mut errors) = Self::load_collecting(sources);
+        if errors.is_empty() {
+            Ok(lib)
+        } else {
+            Err(errors.swap_remove(0))
+        }
+    }
+
+    /// Like [`Library::load`], but goes on past bad documents (leaving them out)
+    /// and returns every error, for `validate`.
+    pub fn load_collecting(sources: &KnowledgeSources) -> (Self, Vec<KnowledgeError>) {
         let mut docs: Vec<Document> = Vec::new();
+        let mut errors = Vec::new();
         let mut layer_of: HashMap<String, (usize, String)> = HashMap::new();
         let mut overrides = Vec::new();
-        let files = sources.files("guides/", &[".md"])?;
+        let files = match sources.files("guides/", &[".md"]) {
+            Ok(files) => files,
+            Err(e) => return (Self::default(), vec![e]),
+        };
         for file in files {
             let layer = file.layer;
-            let doc = parse_document(&file.display, file.text()?, file.builtin)?;
+            let doc = match file
+                .text()
+                .and_then(|text| parse_document(&file.display, text, file.builtin))
+            {
+                Ok(doc) => doc,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
             let id = doc.meta.id.clone();
             match layer_of.get(&id) {
                 Some((l, first)) if *l == layer => {
-                    return Err(KnowledgeError::DuplicateId {
+                    errors.push(KnowledgeError::DuplicateId {
                         id,
                         first: first.clone(),
                         second: doc.path.clone(),
@@ -48,7 +72,7 @@ impl Library {
                 }
             }
         }
-        Ok(Self::from_documents(docs, overrides))
+        (Self::from_documents(docs, overrides), errors)
     }
 
     /// Builds a library from parsed documents (ids must be unique).

@@ -8,7 +8,7 @@ use ast_grep_core::tree_sitter::LanguageExt;
 use ast_grep_language::SupportLang;
 use serde::Serialize;
 
-use super::{Document, KnowledgeSources, Library, SERVICES, read::parse_guide_uri};
+use super::{Document, KnowledgeError, KnowledgeSources, Library, SERVICES, read::parse_guide_uri};
 
 /// One problem, with where it is.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
@@ -18,9 +18,58 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    /// A loading error, with its file and line where it has them.
+    pub fn from_error(e: &KnowledgeError) -> Self {
+        match e {
+            KnowledgeError::FrontMatter {
+                path,
+                line,
+                message,
+            } => Self {
+                path: path.clone(),
+                line: *line,
+                message: format!("front matter: {message}"),
+            },
+            KnowledgeError::Invalid {
+                path,
+                line,
+                message,
+            } => Self {
+                path: path.clone(),
+                line: *line,
+                message: message.clone(),
+            },
+            KnowledgeError::Io { path, message } => Self {
+                path: path.clone(),
+                line: 0,
+                message: message.clone(),
+            },
+            KnowledgeError::DuplicateId { second, .. } => Self {
+                path: second.clone(),
+                line: 1,
+                message: e.to_string(),
+            },
+        }
+    }
+
+    /// A problem whose message already names where it is (or that has no file).
+    pub fn general(message: impl Into<String>) -> Self {
+        Self {
+            path: String::new(),
+            line: 0,
+            message: message.into(),
+        }
+    }
+}
+
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}", self.path, self.line, self.message)
+        match (self.path.is_empty(), self.line) {
+            (true, _) => write!(f, "{}", self.message),
+            (false, 0) => write!(f, "{}: {}", self.path, self.message),
+            (false, line) => write!(f, "{}:{line}: {}", self.path, self.message),
+        }
     }
 }
 
@@ -93,7 +142,7 @@ fn check_document(doc: &Document, lib: &Library, known: &KnownIds, out: &mut Vec
     for s in &m.services {
         if !SERVICES.contains(&s.as_str()) {
             problem(
-                1,
+                doc.field_line("services"),
                 format!(
                     "service `{s}` is not in the vocabulary ({})",
                     SERVICES.join(", ")
@@ -103,31 +152,46 @@ fn check_document(doc: &Document, lib: &Library, known: &KnownIds, out: &mut Vec
     }
     if m.sources.is_empty() {
         problem(
-            1,
+            doc.field_line("sources"),
             "sources is empty: list the AWS documentation pages the facts come from".into(),
         );
     }
     for src in &m.sources {
         if !src.starts_with("https://") {
-            problem(1, format!("source `{src}` must be an https:// URL"));
+            problem(
+                doc.field_line("sources"),
+                format!("source `{src}` must be an https:// URL"),
+            );
         }
     }
     for r in &m.related {
         if lib.get(r).is_none() {
-            problem(1, format!("related id `{r}` does not exist"));
+            problem(
+                doc.field_line("related"),
+                format!("related id `{r}` does not exist"),
+            );
         }
         if r == &m.id {
-            problem(1, "a document cannot be related to itself".into());
+            problem(
+                doc.field_line("related"),
+                "a document cannot be related to itself".into(),
+            );
         }
     }
     if let Some(rules) = &known.rules {
         for r in m.rules.iter().filter(|r| !rules.contains(*r)) {
-            problem(1, format!("rule id `{r}` does not exist"));
+            problem(
+                doc.field_line("rules"),
+                format!("rule id `{r}` does not exist"),
+            );
         }
     }
     if let Some(scaffolds) = &known.scaffolds {
         for s in m.scaffolds.iter().filter(|s| !scaffolds.contains(*s)) {
-            problem(1, format!("scaffold id `{s}` does not exist"));
+            problem(
+                doc.field_line("scaffolds"),
+                format!("scaffold id `{s}` does not exist"),
+            );
         }
     }
     for section in &doc.sections {
@@ -191,6 +255,9 @@ pub struct EvalQuery {
     pub query: String,
     /// Acceptable document ids, best first.
     pub expected: Vec<String>,
+    /// 1-based line of the query in its file (filled in after parsing).
+    #[serde(skip)]
+    pub line: usize,
 }
 
 /// Reads `eval/*.yaml` from the sources (may be empty).
@@ -209,13 +276,25 @@ pub fn load_eval(sources: &KnowledgeSources) -> Result<Vec<(String, EvalQuery)>,
             line: 1,
             message: e.to_string(),
         })?;
-        let qs: Vec<EvalQuery> = yaml_serde::from_str(text).map_err(|e| Problem {
+        let mut qs: Vec<EvalQuery> = yaml_serde::from_str(text).map_err(|e| Problem {
             path: f.display.clone(),
             line: e.location().map(|l| l.line() + 1).unwrap_or(1),
             message: format!(
                 "evaluation queries must be a list of {{query, expected: [ids]}}: {e}"
             ),
         })?;
+        // The YAML parser keeps no positions in the values: find each query's line by its text,
+        // scanning forward so repeated wording still maps to successive lines.
+        let lines: Vec<&str> = text.lines().collect();
+        let mut from = 0;
+        for q in &mut qs {
+            if let Some(i) = (from..lines.len()).find(|&i| {
+                lines[i].trim_start().starts_with("- query:") && lines[i].contains(q.query.as_str())
+            }) {
+                q.line = i + 1;
+                from = i + 1;
+            }
+        }
         out.extend(qs.into_iter().map(|q| (f.display.clone(), q)));
     }
     Ok(out)
@@ -234,14 +313,14 @@ pub fn validate(lib: &Library, sources: &KnowledgeSources, known: &KnownIds) -> 
                 for id in q.expected.iter().filter(|id| lib.get(id).is_none()) {
                     out.push(Problem {
                         path: path.clone(),
-                        line: 1,
+                        line: q.line,
                         message: format!("query {:?} expects unknown document `{id}`", q.query),
                     });
                 }
                 if q.expected.is_empty() {
                     out.push(Problem {
                         path: path.clone(),
-                        line: 1,
+                        line: q.line,
                         message: format!("query {:?} has no expected document", q.query),
                     });
                 }

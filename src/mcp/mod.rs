@@ -2,7 +2,10 @@
 //! resources are thin wrappers over `knowledge`, `search`, `review` and
 //! `scaffold`. Nothing here knows about the transport (stdio or HTTP).
 
+mod completions;
 mod guide_tools;
+mod peers;
+mod prompts;
 mod resources;
 mod review_tools;
 mod scaffold_tools;
@@ -11,16 +14,21 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::JsonObject;
 use rmcp::model::{
-    Implementation, ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
+    CompleteRequestParams, CompleteResult, GetPromptRequestParams, GetPromptResponse,
+    GetSkillRequestParams, GetSkillResult, Implementation, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListSkillsResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Skill,
+    SkillFrontmatter, SkillResource, SkillResources,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, tool_handler};
 
 use crate::snapshot::Snapshot;
 
 pub use guide_tools::{ListGuidanceResult, SearchGuidanceResult};
+pub use peers::Peers;
 
 /// What the server tells every client about itself.
 pub const INSTRUCTIONS: &str = "serverless-guide: expert, offline AWS serverless and event-driven architecture guidance \
@@ -28,13 +36,49 @@ pub const INSTRUCTIONS: &str = "serverless-guide: expert, offline AWS serverless
 observability, performance, deployment). Before designing or changing serverless infrastructure or Lambda code, \
 call search_guidance with the user's question in plain words, then read_guidance on the best hit's uri for the \
 full text (follow `related` for more). Use list_guidance to browse by category or service. Documents are also \
-resources at guide://<id>. Cite the guide:// URIs you relied on.";
+resources at guide://<id>. To check code or a template, call review_code (explain_rule tells why a rule exists); to start a new app, list_scaffolds then scaffold_pattern. Prompts offer guided workflows (design, review, harden, migrate to Step Functions, choose a messaging service). Cite the guide:// URIs you relied on.";
+
+/// Shrinks a generated JSON schema without changing what it accepts, so all
+/// tools fit in a small part of an assistant's context: drops `$schema`
+/// (2020-12 is MCP's default dialect), schemars' `"format": "uint"` (the
+/// `minimum: 0` beside it says the same) and the descriptions of shared
+/// `$defs` types (each property keeps its own description).
+fn compact_schema(mut schema: JsonObject) -> JsonObject {
+    fn strip_uint(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                if map.get("format").and_then(|f| f.as_str()) == Some("uint") {
+                    map.remove("format");
+                }
+                map.values_mut().for_each(strip_uint);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip_uint),
+            _ => {}
+        }
+    }
+    schema.remove("$schema");
+    if let Some(serde_json::Value::Object(defs)) = schema.get_mut("$defs") {
+        for def in defs.values_mut() {
+            if let serde_json::Value::Object(def) = def {
+                def.remove("description");
+            }
+        }
+    }
+    let mut value = serde_json::Value::Object(schema);
+    strip_uint(&mut value);
+    match value {
+        serde_json::Value::Object(map) => map,
+        _ => JsonObject::new(),
+    }
+}
 
 /// The MCP server. Cheap to clone: all clones share one knowledge snapshot.
 #[derive(Clone)]
 pub struct GuideServer {
     state: Arc<ArcSwap<Snapshot>>,
     tool_router: ToolRouter<Self>,
+    /// Where initialized clients are registered, so reloads can be announced to them.
+    peers: Option<Peers>,
 }
 
 impl GuideServer {
@@ -45,10 +89,52 @@ impl GuideServer {
 
     /// A server over a shared, swappable snapshot (for live reload).
     pub fn with_state(state: Arc<ArcSwap<Snapshot>>) -> Self {
+        let mut tool_router = Self::guide_tools() + Self::review_tools() + Self::scaffold_tools();
+        for route in tool_router.map.values_mut() {
+            let tool = &mut route.attr;
+            tool.input_schema = Arc::new(compact_schema(tool.input_schema.as_ref().clone()));
+            if let Some(out) = &tool.output_schema {
+                tool.output_schema = Some(Arc::new(compact_schema(out.as_ref().clone())));
+            }
+        }
         Self {
             state,
-            tool_router: Self::guide_tools() + Self::review_tools() + Self::scaffold_tools(),
+            tool_router,
+            peers: None,
         }
+    }
+
+    /// Registers every client that finishes initializing in `peers`, so live
+    /// reload can tell it about changes (`notifications/resources/list_changed`).
+    pub fn with_peers(mut self, peers: Peers) -> Self {
+        self.peers = Some(peers);
+        self
+    }
+
+    /// Names of every tool this server can offer.
+    pub fn all_tool_names() -> Vec<String> {
+        let router = Self::guide_tools() + Self::review_tools() + Self::scaffold_tools();
+        router
+            .list_all()
+            .into_iter()
+            .map(|t| t.name.to_string())
+            .collect()
+    }
+
+    /// Keeps only the named tools (`serve --tools`), so a client that needs only
+    /// search sees a smaller tools/list. Unknown names are an error.
+    pub fn restrict_tools(mut self, allowed: &[String]) -> Result<Self, String> {
+        let all = Self::all_tool_names();
+        if let Some(unknown) = allowed.iter().find(|a| !all.contains(a)) {
+            return Err(format!(
+                "unknown tool `{unknown}`; tools are: {}",
+                all.join(", ")
+            ));
+        }
+        for name in all.iter().filter(|n| !allowed.contains(n)) {
+            self.tool_router.remove_route(name);
+        }
+        Ok(self)
     }
 
     /// The snapshot a request works on from start to end.
@@ -61,9 +147,17 @@ impl GuideServer {
 impl ServerHandler for GuideServer {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(
+            // Logging is deprecated by SEP-2577 but older clients (and the conformance
+            // suite) still set a level; accepting it costs nothing.
+            #[allow(deprecated)]
             ServerCapabilities::builder()
                 .enable_tools()
                 .enable_resources()
+                .enable_resources_list_changed()
+                .enable_prompts()
+                .enable_completions()
+                .enable_logging()
+                .enable_skills()
                 .build(),
         )
         .with_server_info(
@@ -99,5 +193,101 @@ impl ServerHandler for GuideServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
         resources::read(&self.snapshot(), &request.uri).map(Into::into)
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Ok(ListPromptsResult::with_all_items(prompts::list()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        prompts::get(&self.snapshot(), &request.name, request.arguments).map(Into::into)
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, McpError> {
+        Ok(CompleteResult::new(completions::complete(
+            &self.snapshot(),
+            &request,
+        )))
+    }
+
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        tracing::debug!("client initialized");
+        if let Some(peers) = &self.peers {
+            peers.add(context.peer);
+        }
+    }
+
+    #[allow(deprecated)]
+    async fn set_level(
+        &self,
+        request: rmcp::model::SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        // Our diagnostics go to stderr through `tracing`; the level a client asks
+        // for is recorded so operators can see it, and nothing else changes.
+        tracing::debug!(level = ?request.level, "client set the logging level");
+        Ok(())
+    }
+
+    async fn list_skills(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListSkillsResult, McpError> {
+        Ok(ListSkillsResult::with_all_items(vec![
+            self.skill_manifest()?,
+        ]))
+    }
+
+    async fn get_skill(
+        &self,
+        request: GetSkillRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetSkillResult, McpError> {
+        let skill = self.skill_manifest()?;
+        if request.uri != skill.uri {
+            return Err(McpError::invalid_params(
+                format!(
+                    "unknown skill `{}`; this server has {}",
+                    request.uri, skill.uri
+                ),
+                None,
+            ));
+        }
+        Ok(GetSkillResult::new(skill))
+    }
+}
+
+impl GuideServer {
+    /// The skills-extension manifest of our one skill: every file with its digest and size.
+    fn skill_manifest(&self) -> Result<Skill, McpError> {
+        let snapshot = self.snapshot();
+        let bundle = snapshot
+            .skill()
+            .map_err(|e| McpError::internal_error(e, None))?;
+        let files = bundle
+            .files
+            .iter()
+            .map(|f| {
+                SkillResource::from_bytes(resources::skill_uri(&bundle.name, &f.path), &f.bytes)
+            })
+            .collect();
+        Ok(Skill::new(
+            resources::skill_uri(&bundle.name, "SKILL.md"),
+            SkillFrontmatter::new(bundle.name.clone(), bundle.description.clone()),
+            SkillResources::Files(files),
+        ))
     }
 }

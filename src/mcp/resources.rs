@@ -10,6 +10,12 @@ use crate::snapshot::Snapshot;
 const MARKDOWN: &str = "text/markdown";
 const SCAFFOLD_SCHEME: &str = "scaffold://";
 const RULE_SCHEME: &str = "rule://";
+const SKILL_SCHEME: &str = "skill://";
+
+/// `skill://<name>/<path>` of a file of the skill.
+pub(crate) fn skill_uri(name: &str, path: &str) -> String {
+    format!("{SKILL_SCHEME}{name}/{path}")
+}
 
 pub(crate) fn list(snapshot: &Snapshot) -> Vec<Resource> {
     let mut out: Vec<Resource> = snapshot
@@ -40,6 +46,14 @@ pub(crate) fn list(snapshot: &Snapshot) -> Vec<Resource> {
             ))
             .with_mime_type(MARKDOWN)
     }));
+    // The skill's files are resources too (SEP-2640); a broken SKILL.md only hides them.
+    if let Ok(skill) = snapshot.skill() {
+        out.extend(skill.files.iter().map(|f| {
+            Resource::new(skill_uri(&skill.name, &f.path), f.path.clone())
+                .with_mime_type(MARKDOWN)
+                .with_size(f.bytes.len() as u64)
+        }));
+    }
     out
 }
 
@@ -97,9 +111,31 @@ pub(crate) fn read(snapshot: &Snapshot, uri: &str) -> Result<ReadResourceResult,
                 .with_mime_type(MARKDOWN),
         ]));
     }
+    if let Some(rest) = uri.strip_prefix(SKILL_SCHEME) {
+        let skill = snapshot
+            .skill()
+            .map_err(|e| McpError::internal_error(e, None))?;
+        let file = rest
+            .strip_prefix(&skill.name)
+            .and_then(|p| p.strip_prefix('/'))
+            .and_then(|p| skill.file(p))
+            .ok_or_else(|| {
+                McpError::resource_not_found(
+                    format!(
+                        "unknown skill file `{uri}`; the skill's entry point is {}",
+                        skill_uri(&skill.name, "SKILL.md")
+                    ),
+                    None,
+                )
+            })?;
+        return Ok(ReadResourceResult::new(vec![
+            ResourceContents::text(String::from_utf8_lossy(&file.bytes).into_owned(), uri)
+                .with_mime_type(MARKDOWN),
+        ]));
+    }
     Err(McpError::resource_not_found(
         format!(
-            "unknown resource `{uri}`; resources are guide://<id>, guide://<id>#<section>, scaffold://<id>, rule://<id>"
+            "unknown resource `{uri}`; resources are guide://<id>, guide://<id>#<section>, scaffold://<id>, rule://<id>, skill://<name>/<path>"
         ),
         None,
     ))

@@ -322,20 +322,23 @@ fn term_query(field: Field, value: &str) -> Box<dyn Query> {
 /// Drops characters that only confuse the query parser in natural-language
 /// questions (a trailing `?`, stray `^`, `*`, `\`), keeping quotes and words.
 fn sanitize(q: &str) -> String {
-    q.chars()
-        .map(|c| {
-            if c.is_control()
-                || matches!(
-                    c,
-                    '^' | '*' | '\\' | '?' | '{' | '}' | '[' | ']' | '<' | '>' | '!' | '='
-                )
-            {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(q.len());
+    let mut prev = ' ';
+    for c in q.chars() {
+        let keep = !(c.is_control()
+            || matches!(
+                c,
+                '^' | '*' | '\\' | '?' | '{' | '}' | '[' | ']' | '<' | '>' | '!' | '='
+            )
+            // `-x` and `+x` at the start of a word are exclusion / requirement
+            // operators to the parser, but people type "retries - sns to sqs?" as
+            // prose: a dash that would exclude a word must not drop the answer.
+            || (matches!(c, '-' | '+') && prev.is_whitespace()));
+        let c = if keep { c } else { ' ' };
+        out.push(c);
+        prev = c;
+    }
+    out
 }
 
 /// A plain-text snippet with matched words marked `**word**`; the start of the

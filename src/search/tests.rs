@@ -224,3 +224,21 @@ fn limit_is_clamped() {
     };
     assert!(idx.search("the queue function api", &opts).unwrap().len() <= MAX_LIMIT);
 }
+
+#[test]
+fn a_dash_between_words_does_not_exclude_the_next_word() {
+    let idx = index();
+    let ids = |q: &str| -> Vec<String> {
+        idx.search(q, &SearchOptions::default())
+            .unwrap()
+            .into_iter()
+            .map(|h| h.uri)
+            .collect()
+    };
+    let plain = ids("poison messages dead-letter queue");
+    assert!(!plain.is_empty());
+    // Typed as prose, not as the parser's `-word` exclusion or `+word` requirement.
+    assert_eq!(ids("poison messages - dead-letter queue"), plain);
+    assert_eq!(ids("poison messages + dead-letter queue"), plain);
+    assert_eq!(ids("poison messages -dead-letter queue"), plain);
+}

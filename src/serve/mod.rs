@@ -20,7 +20,7 @@ use rmcp::transport::streamable_http_server::session::never::NeverSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
-use crate::mcp::GuideServer;
+use crate::mcp::{GuideServer, Peers};
 use crate::snapshot::Snapshot;
 
 pub use guard::{is_loopback_bind, load_tokens};
@@ -48,6 +48,10 @@ pub struct HttpConfig {
     /// Streamable HTTP sessions plus legacy SSE sessions.
     pub max_sessions: usize,
     pub session_idle_timeout: Duration,
+    /// Offer only these tools (`--tools`); `None` offers all.
+    pub tools: Option<Vec<String>>,
+    /// Register Streamable HTTP clients here so live reload can notify them.
+    pub peers: Option<Peers>,
 }
 
 impl Default for HttpConfig {
@@ -64,6 +68,8 @@ impl Default for HttpConfig {
             request_timeout: Duration::from_secs(60),
             max_sessions: 1000,
             session_idle_timeout: Duration::from_secs(300),
+            tools: None,
+            peers: None,
         }
     }
 }
@@ -80,7 +86,18 @@ pub fn http_app(state: Arc<ArcSwap<Snapshot>>, cfg: &HttpConfig) -> HttpApp {
     let shutdown = CancellationToken::new();
     let metrics = Arc::new(Metrics::default());
     let factory_state = Arc::clone(&state);
-    let factory = move || Ok(GuideServer::with_state(Arc::clone(&factory_state)));
+    let tools = cfg.tools.clone();
+    let peers = cfg.peers.clone();
+    let factory = move || {
+        let mut server = GuideServer::with_state(Arc::clone(&factory_state));
+        if let Some(peers) = &peers {
+            server = server.with_peers(peers.clone());
+        }
+        match &tools {
+            Some(t) => server.restrict_tools(t).map_err(std::io::Error::other),
+            None => Ok(server),
+        }
+    };
     // Host and Origin are checked by our guard for every endpoint alike, so rmcp's own
     // Host check is turned off rather than configured twice.
     let rmcp_cfg = StreamableHttpServerConfig::default()
@@ -100,7 +117,9 @@ pub fn http_app(state: Arc<ArcSwap<Snapshot>>, cfg: &HttpConfig) -> HttpApp {
         let manager = Arc::new(manager);
         sessions.set_streamable(Arc::clone(&manager));
         let svc = StreamableHttpService::new(factory, manager, rmcp_cfg);
-        Router::new().nest_service("/mcp", svc)
+        Router::new()
+            .nest_service("/mcp", svc)
+            .layer(axum::middleware::map_response(session_deleted_ok))
     };
     let legacy = sse::router(sse::SseState::new(
         Arc::clone(&state),
@@ -108,6 +127,8 @@ pub fn http_app(state: Arc<ArcSwap<Snapshot>>, cfg: &HttpConfig) -> HttpApp {
         cfg.max_sessions,
         cfg.session_idle_timeout,
         shutdown.child_token(),
+        cfg.tools.clone(),
+        cfg.peers.clone(),
     ));
     let guard_state = guard::Guard::new(cfg, Arc::clone(&metrics), Arc::clone(&sessions));
     // One middleware for every route: it logs and measures all requests and runs the
@@ -126,6 +147,20 @@ pub fn http_app(state: Arc<ArcSwap<Snapshot>>, cfg: &HttpConfig) -> HttpApp {
         shutdown,
         metrics,
     }
+}
+
+/// rmcp answers a session DELETE with 202; the spec's clients (the Python SDK
+/// among them) expect 200 or 204 and warn otherwise. The session is gone
+/// either way, so say 204.
+async fn session_deleted_ok(
+    method: axum::http::Method,
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    if method == axum::http::Method::DELETE && response.status() == axum::http::StatusCode::ACCEPTED
+    {
+        *response.status_mut() = axum::http::StatusCode::NO_CONTENT;
+    }
+    response
 }
 
 /// Serves until SIGINT/SIGTERM (or `stop` is cancelled), then stops accepting,

@@ -38,6 +38,9 @@ pub struct SseState {
     max_sessions: usize,
     idle: Duration,
     shutdown: CancellationToken,
+    tools: Option<Arc<Vec<String>>>,
+    /// Told about live reloads, like Streamable HTTP clients.
+    peers: Option<crate::mcp::Peers>,
 }
 
 #[derive(Clone)]
@@ -54,6 +57,8 @@ impl SseState {
         max_sessions: usize,
         idle: Duration,
         shutdown: CancellationToken,
+        tools: Option<Vec<String>>,
+        peers: Option<crate::mcp::Peers>,
     ) -> Self {
         Self {
             snapshot,
@@ -62,6 +67,8 @@ impl SseState {
             max_sessions,
             idle,
             shutdown,
+            tools: tools.map(Arc::new),
+            peers,
         }
     }
 }
@@ -124,7 +131,17 @@ async fn open(State(state): State<SseState>) -> Response {
         state.count.sse.fetch_add(1, Ordering::Relaxed);
     }
     // serve() waits for `initialize`, which arrives through POST /messages: run it apart.
-    let server = GuideServer::with_state(Arc::clone(&state.snapshot));
+    let mut server = GuideServer::with_state(Arc::clone(&state.snapshot));
+    if let Some(peers) = &state.peers {
+        server = server.with_peers(peers.clone());
+    }
+    if let Some(tools) = &state.tools {
+        // Names were checked when the server started.
+        match server.restrict_tools(tools) {
+            Ok(s) => server = s,
+            Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
+        }
+    }
     let service_ct = ct.clone();
     tokio::spawn(async move {
         let transport = (s2c_tx.sink_map_err(std::io::Error::other), c2s_rx);

@@ -923,6 +923,13 @@ fn star_resource_ok(action: &str) -> bool {
         "cloudwatch:putmetricdata",
         "logs:createloggroup",
         "logs:describeloggroups",
+        // Vended log delivery (Step Functions, API Gateway v2, ... logging to CloudWatch Logs):
+        // the delivery APIs have no resource types, and AWS documents `Resource: "*"` for them.
+        "logs:createlogdelivery",
+        "logs:getlogdelivery",
+        "logs:updatelogdelivery",
+        "logs:deletelogdelivery",
+        "logs:putresourcepolicy",
         "ec2:createnetworkinterface",
         "ec2:deletenetworkinterface",
         "ec2:assignprivateipaddresses",

@@ -27,6 +27,8 @@ pub struct Resource {
     pub node: Node,
     /// `Metadata.aws:cdk:path` for `cdk synth` output.
     pub cdk_path: Option<String>,
+    /// A resource the CDK adds on its own (see [`is_cdk_internal`]); checks skip it.
+    pub cdk_internal: bool,
 }
 
 impl Resource {
@@ -85,6 +87,7 @@ impl Template {
                     key: *key,
                     ty,
                     node: node.clone(),
+                    cdk_internal: is_cdk_internal(id, cdk_path.as_deref()),
                     cdk_path,
                 });
             }
@@ -112,10 +115,12 @@ impl Template {
         self.by_id.get(id).map(|&i| &self.resources[i])
     }
 
+    /// The resources of these types, without the CDK's internal ones (their configuration is
+    /// not the user's to change).
     pub fn of_type<'a>(&'a self, types: &'a [&'a str]) -> impl Iterator<Item = &'a Resource> + 'a {
         self.resources
             .iter()
-            .filter(move |r| types.contains(&r.ty.as_str()))
+            .filter(move |r| !r.cdk_internal && types.contains(&r.ty.as_str()))
     }
 
     /// A SAM property: the resource's own, else the matching `Globals` section's.
@@ -140,6 +145,37 @@ impl Template {
             .and_then(|id| self.get(id))
             .map(|r| r.ty.as_str())
     }
+}
+
+/// True for a resource that the CDK synthesizes for its own machinery rather than for the
+/// user's constructs: the handler functions (and roles) of CDK custom resources, such as the
+/// `BucketNotificationsHandler<uuid>` singleton behind `Custom::S3BucketNotifications`, the
+/// `LogRetention<uuid>` and `AWS<uuid>` singletons, and `Custom::*CustomResourceProvider`s.
+/// Singleton functions carry a 32-digit lowercase hex UUID in their construct id (and so in
+/// their logical id); providers have a `Custom::` segment in their `aws:cdk:path`.
+pub fn is_cdk_internal(logical_id: &str, cdk_path: Option<&str>) -> bool {
+    fn has_uuid(s: &str) -> bool {
+        let mut run = 0;
+        for c in s.chars() {
+            if c.is_ascii_digit() || ('a'..='f').contains(&c) {
+                run += 1;
+                if run >= 32 {
+                    return true;
+                }
+            } else {
+                run = 0;
+            }
+        }
+        false
+    }
+    if let Some(path) = cdk_path
+        && path
+            .split('/')
+            .any(|seg| seg.starts_with("Custom::") || has_uuid(seg))
+    {
+        return true;
+    }
+    has_uuid(logical_id) || logical_id.contains("CustomResourceProvider")
 }
 
 /// Collects findings, filling in rule metadata; checks whose rule is not loaded emit nothing.
