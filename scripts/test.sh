@@ -17,10 +17,8 @@ step "built-in knowledge validates"
 target/debug/serverless-guide validate
 
 export SERVERLESS_GUIDE_BIN="$PWD/target/debug/serverless-guide"
-for suite in scripts/test-python-client.sh scripts/test-http-clients.sh; do
-  if [ -x "$suite" ]; then
-    step "$suite"
-    "$suite"
-  fi
+for suite in scripts/test-python-client.sh scripts/test-http-clients.sh scripts/validate-scaffolds.sh; do
+  step "$suite"
+  bash "$suite"
 done
 step "all suites passed"
