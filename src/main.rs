@@ -1,6 +1,8 @@
 //! The `serverless-guide` command line: one subcommand per job, each a thin
 //! face on the library (the MCP server is the other face).
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod cli;
 
 use std::process::ExitCode;

@@ -78,7 +78,10 @@ impl SkillBundle {
             path: "references/scaffolds.md".into(),
             bytes: scaffolds_reference(snapshot).into_bytes(),
         });
-        files[1..].sort_by(|a, b| a.path.cmp(&b.path));
+        // SKILL.md stays first; the references follow in path order.
+        if let Some(references) = files.get_mut(1..) {
+            references.sort_by(|a, b| a.path.cmp(&b.path));
+        }
         Ok(Self {
             name,
             description,

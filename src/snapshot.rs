@@ -3,6 +3,7 @@
 //! A server holds an `Arc<Snapshot>` and swaps in a new one on reload, so a
 //! request in flight always sees one consistent set.
 
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use crate::knowledge::read::parse_guide_uri;
@@ -10,7 +11,8 @@ use crate::knowledge::validate::{KnownIds, Problem, load_eval};
 use crate::knowledge::{KnowledgeError, KnowledgeSources, Library, synonyms::Synonyms};
 use crate::review::{ReviewError, RuleSet};
 use crate::scaffold::{ScaffoldCatalog, ScaffoldError};
-use crate::search::{SearchError, SearchIndex};
+use crate::search::persist::{Manifest, fingerprint, share_like_manifest};
+use crate::search::{BuildProgress, SearchError, SearchIndex};
 use crate::skill::SkillBundle;
 
 #[derive(Debug, thiserror::Error)]
@@ -42,17 +44,78 @@ pub struct Snapshot {
 impl Snapshot {
     /// Loads and indexes everything from `sources`.
     pub fn load(sources: KnowledgeSources) -> Result<Self, LoadError> {
+        Self::load_with_index(sources, None)
+    }
+
+    /// A snapshot with nothing in it: what a server holds while the real one loads.
+    pub fn empty() -> Result<Self, LoadError> {
+        Self::load(KnowledgeSources::empty())
+    }
+
+    /// Like [`Snapshot::load`], but with `index_dir` (written by [`build_index`])
+    /// the search index is opened from there instead of built in RAM. An index
+    /// built from other sources or by another version is never served: that logs
+    /// a warning and builds in RAM. A missing or corrupt index directory is an
+    /// error that names it and says how to build it.
+    pub fn load_with_index(
+        sources: KnowledgeSources,
+        index_dir: Option<&Path>,
+    ) -> Result<Self, LoadError> {
+        let started = std::time::Instant::now();
+        let manifest = index_dir.map(Manifest::read).transpose()?;
+        // With an index, the sources are fingerprinted before and after loading:
+        // a file that changed in between would pair the index with other documents.
+        let before = manifest
+            .as_ref()
+            .map(|_| fingerprint(&sources))
+            .transpose()?;
         let library = Arc::new(Library::load(&sources)?);
         for note in &library.overrides {
             tracing::info!("{note}");
         }
         let synonyms = Synonyms::load(&sources)?;
-        let index = SearchIndex::build(Arc::clone(&library), synonyms)?;
+        let documents_ms = started.elapsed().as_millis();
+        let index = match (index_dir, manifest) {
+            (Some(dir), Some(manifest)) => {
+                let after = fingerprint(&sources)?;
+                let reason = if before.as_deref() == Some(after.as_str()) {
+                    manifest.stale_reason(&Manifest::for_library(&library, after))
+                } else {
+                    Some("the knowledge changed while it was being loaded".to_string())
+                };
+                match reason {
+                    None => {
+                        let index = SearchIndex::open(dir, Arc::clone(&library), synonyms)?;
+                        tracing::info!(index = %dir.display(), "search index opened");
+                        index
+                    }
+                    Some(reason) => {
+                        tracing::warn!(
+                            "not using the search index in {}: {reason}; building one in RAM instead \
+                             (refresh it with `serverless-guide index build --out {}`)",
+                            dir.display(),
+                            dir.display()
+                        );
+                        SearchIndex::build(Arc::clone(&library), synonyms)?
+                    }
+                }
+            }
+            _ => SearchIndex::build(Arc::clone(&library), synonyms)?,
+        };
+        let index_ms = started.elapsed().as_millis() - documents_ms;
         let scaffolds = ScaffoldCatalog::load(&sources)?;
+        let scaffolds_ms = started.elapsed().as_millis() - documents_ms - index_ms;
         let rules = Arc::new(RuleSet::load(&sources)?);
         for note in &rules.overrides {
             tracing::info!("{note}");
         }
+        tracing::debug!(
+            documents_ms,
+            index_ms,
+            scaffolds_ms,
+            rules_ms = started.elapsed().as_millis() - documents_ms - index_ms - scaffolds_ms,
+            "snapshot loaded"
+        );
         Ok(Self {
             sources,
             library,
@@ -73,6 +136,27 @@ impl Snapshot {
             })
             .clone()
     }
+}
+
+/// Writes a persistent search index of the documents in `sources` into `dir`
+/// (an existing, empty directory) plus its [`Manifest`], which it returns.
+/// `progress` hears how far the build got.
+pub fn build_index(
+    sources: &KnowledgeSources,
+    dir: &Path,
+    progress: &mut dyn FnMut(BuildProgress),
+) -> Result<Manifest, LoadError> {
+    progress(BuildProgress::Loading);
+    // Fingerprint first: if a file changes while we build, the index is marked
+    // as built from the older sources and a server rebuilds rather than trust it.
+    let fingerprint = fingerprint(sources)?;
+    let library = Arc::new(Library::load(sources)?);
+    let synonyms = Synonyms::load(sources)?;
+    SearchIndex::build_in_dir(Arc::clone(&library), synonyms, dir, progress)?;
+    let manifest = Manifest::for_library(&library, fingerprint);
+    manifest.write(dir)?;
+    share_like_manifest(dir)?;
+    Ok(manifest)
 }
 
 /// What `validate` found in a set of sources: counts and every problem.

@@ -1,5 +1,7 @@
 //! `search`, `read` and `list`.
 
+use std::path::PathBuf;
+
 use clap::Args;
 use serverless_guide::knowledge::read;
 use serverless_guide::search::SearchOptions;
@@ -23,6 +25,10 @@ pub struct SearchArgs {
     /// Print JSON ({"results": [...]}) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Search the index written by `index build --out INDEX_DIR` instead of indexing now
+    /// (falls back to indexing, with a warning, when it was built from other knowledge).
+    #[arg(long, value_name = "INDEX_DIR")]
+    pub index: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -58,7 +64,7 @@ pub fn search(ctx: &Context, args: &SearchArgs) -> anyhow::Result<i32> {
         );
     }
     check_filters(args.category.as_deref(), args.service.as_deref())?;
-    let snapshot = ctx.snapshot()?;
+    let snapshot = ctx.snapshot_with_index(args.index.as_deref())?;
     let opts = SearchOptions {
         category: args.category.clone(),
         service: args.service.clone(),

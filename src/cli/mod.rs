@@ -1,13 +1,14 @@
 //! Argument parsing and the commands that do not deserve a file of their own.
 
 mod guide;
+mod index;
 mod review;
 mod scaffold;
 mod serve;
 mod skill;
 mod validate;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 use serverless_guide::knowledge::KnowledgeSources;
@@ -25,6 +26,7 @@ Examples:
   serverless-guide review src/ template.yaml  # find serverless anti-patterns
   serverless-guide scaffold sqs-lambda-worker --language typescript --out ./worker
   serverless-guide export-skill ~/.claude/skills
+  serverless-guide --knowledge ./kb index build --out ./kb-index   # then: serve --index ./kb-index
   claude mcp add serverless-guide -- serverless-guide serve
 
 Exit codes: 0 success, 1 review findings at or above --fail-on, 2 usage or input error.
@@ -83,6 +85,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Write the knowledge base as an agent skill folder (SKILL.md + references).
     ExportSkill(skill::ExportSkillArgs),
+    /// Build a persistent search index (for `serve --index`, so replicas start fast).
+    Index(index::IndexArgs),
 }
 
 /// What every command needs: where knowledge comes from.
@@ -93,7 +97,13 @@ pub struct Context {
 impl Context {
     /// Loads everything; errors name the file and the problem.
     pub fn snapshot(&self) -> anyhow::Result<Snapshot> {
-        Ok(Snapshot::load(self.sources.clone())?)
+        self.snapshot_with_index(None)
+    }
+
+    /// Like [`Context::snapshot`], opening the search index from `index` (written by
+    /// `index build`) when it matches the knowledge.
+    pub fn snapshot_with_index(&self, index: Option<&Path>) -> anyhow::Result<Snapshot> {
+        Ok(Snapshot::load_with_index(self.sources.clone(), index)?)
     }
 }
 
@@ -129,6 +139,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Scaffold(a) => scaffold::run(&ctx, a)?,
         Command::Validate(a) => validate::run(&ctx, a)?,
         Command::ExportSkill(a) => skill::run(&ctx, a)?,
+        Command::Index(a) => index::run(&ctx, a)?,
     };
     Ok(u8::try_from(code).unwrap_or(2))
 }

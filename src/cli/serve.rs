@@ -106,6 +106,12 @@ pub struct ServeArgs {
     /// How often --knowledge-url sources are checked for a new version (e.g. 30s, 10m, 1h).
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
     pub refresh: Duration,
+    /// Open the search index written by `index build --out INDEX_DIR` instead of indexing at
+    /// start-up (fast replica starts). Used only when it was built from the same knowledge by
+    /// this version; otherwise a warning is logged and the index is built in RAM. Reloads
+    /// (--watch, --knowledge-url refreshes) always index in RAM.
+    #[arg(long, value_name = "INDEX_DIR")]
+    pub index: Option<PathBuf>,
 }
 
 pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<i32> {
@@ -163,9 +169,33 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<i32> {
         if let Some(remote) = &remote {
             remote.prepare().await?;
         }
-        let snapshot = Snapshot::load(layers())?;
-        tracing::info!(documents = snapshot.library.len(), "knowledge loaded");
-        let state = Arc::new(ArcSwap::from_pointee(snapshot));
+        // Over stdio the client waits for `initialize` before anything else, so answer it
+        // at once and load the knowledge in the background; requests that need it wait
+        // for it. An HTTP server loads first: it must not accept work it cannot do yet.
+        let (state, ready) = if http.is_none() {
+            let state = Arc::new(ArcSwap::from_pointee(Snapshot::empty()?));
+            let (loaded, ready) = tokio::sync::watch::channel(false);
+            let (sources, index, target) = (layers(), args.index.clone(), Arc::clone(&state));
+            tokio::task::spawn_blocking(move || {
+                match Snapshot::load_with_index(sources, index.as_deref()) {
+                    Ok(snapshot) => {
+                        tracing::info!(documents = snapshot.library.len(), "knowledge loaded");
+                        target.store(Arc::new(snapshot));
+                        let _ = loaded.send(true);
+                    }
+                    Err(e) => {
+                        // As if it had failed before starting: a clear message and exit 2.
+                        eprintln!("error: {e:#}");
+                        std::process::exit(2);
+                    }
+                }
+            });
+            (state, Some(ready))
+        } else {
+            let snapshot = Snapshot::load_with_index(layers(), args.index.as_deref())?;
+            tracing::info!(documents = snapshot.library.len(), "knowledge loaded");
+            (Arc::new(ArcSwap::from_pointee(snapshot)), None)
+        };
         // Live reload: the watcher and the remote refresher rebuild and swap snapshots;
         // `peers` (every connected client) hears of each one.
         let peers = Peers::default();
@@ -191,6 +221,9 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<i32> {
         match http {
             None => {
                 let mut server = GuideServer::with_state(state).with_peers(peers);
+                if let Some(ready) = ready {
+                    server = server.with_ready(ready);
+                }
                 if let Some(tools) = &args.tools {
                     server = server.restrict_tools(tools).map_err(anyhow::Error::msg)?;
                 }

@@ -289,7 +289,9 @@ pub fn load_eval(sources: &KnowledgeSources) -> Result<Vec<(String, EvalQuery)>,
         let mut from = 0;
         for q in &mut qs {
             if let Some(i) = (from..lines.len()).find(|&i| {
-                lines[i].trim_start().starts_with("- query:") && lines[i].contains(q.query.as_str())
+                lines.get(i).is_some_and(|l| {
+                    l.trim_start().starts_with("- query:") && l.contains(q.query.as_str())
+                })
             }) {
                 q.line = i + 1;
                 from = i + 1;

@@ -98,7 +98,7 @@ impl GuideServer {
             service: args.service,
             limit: limit as usize,
         };
-        let snapshot = self.snapshot();
+        let snapshot = self.snapshot().await;
         let results = snapshot
             .index
             .search(&args.query, &opts)
@@ -124,7 +124,7 @@ impl GuideServer {
         &self,
         Parameters(args): Parameters<ReadGuidanceArgs>,
     ) -> Result<Json<ReadResult>, String> {
-        let snapshot = self.snapshot();
+        let snapshot = self.snapshot().await;
         read::read(
             &snapshot.library,
             &args.uri,
@@ -153,7 +153,7 @@ impl GuideServer {
         Parameters(args): Parameters<ListGuidanceArgs>,
     ) -> Result<Json<ListGuidanceResult>, String> {
         check_filters(args.category.as_deref(), args.service.as_deref())?;
-        let snapshot = self.snapshot();
+        let snapshot = self.snapshot().await;
         Ok(Json(ListGuidanceResult {
             documents: read::list(
                 &snapshot.library,

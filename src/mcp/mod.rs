@@ -79,6 +79,8 @@ pub struct GuideServer {
     tool_router: ToolRouter<Self>,
     /// Where initialized clients are registered, so reloads can be announced to them.
     peers: Option<Peers>,
+    /// Set while the knowledge is still loading (see [`GuideServer::with_ready`]).
+    ready: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl GuideServer {
@@ -101,6 +103,7 @@ impl GuideServer {
             state,
             tool_router,
             peers: None,
+            ready: None,
         }
     }
 
@@ -137,8 +140,21 @@ impl GuideServer {
         Ok(self)
     }
 
+    /// Makes requests wait until `ready` turns true: `serve` answers `initialize`
+    /// at once and loads the knowledge in the background (the index takes a few
+    /// hundred milliseconds), so only requests that need it wait, and only once.
+    pub fn with_ready(mut self, ready: tokio::sync::watch::Receiver<bool>) -> Self {
+        self.ready = Some(ready);
+        self
+    }
+
     /// The snapshot a request works on from start to end.
-    pub fn snapshot(&self) -> Arc<Snapshot> {
+    pub async fn snapshot(&self) -> Arc<Snapshot> {
+        if let Some(ready) = &self.ready {
+            let mut ready = ready.clone();
+            // An error means the loader is gone; the state then holds what there is.
+            let _ = ready.wait_for(|loaded| *loaded).await;
+        }
         self.state.load_full()
     }
 }
@@ -173,7 +189,7 @@ impl ServerHandler for GuideServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
         Ok(ListResourcesResult::with_all_items(resources::list(
-            &self.snapshot(),
+            self.snapshot().await.as_ref(),
         )))
     }
 
@@ -192,7 +208,7 @@ impl ServerHandler for GuideServer {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        resources::read(&self.snapshot(), &request.uri).map(Into::into)
+        resources::read(self.snapshot().await.as_ref(), &request.uri).map(Into::into)
     }
 
     async fn list_prompts(
@@ -208,7 +224,12 @@ impl ServerHandler for GuideServer {
         request: GetPromptRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
-        prompts::get(&self.snapshot(), &request.name, request.arguments).map(Into::into)
+        prompts::get(
+            self.snapshot().await.as_ref(),
+            &request.name,
+            request.arguments,
+        )
+        .map(Into::into)
     }
 
     async fn complete(
@@ -217,7 +238,7 @@ impl ServerHandler for GuideServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, McpError> {
         Ok(CompleteResult::new(completions::complete(
-            &self.snapshot(),
+            self.snapshot().await.as_ref(),
             &request,
         )))
     }
@@ -247,7 +268,7 @@ impl ServerHandler for GuideServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListSkillsResult, McpError> {
         Ok(ListSkillsResult::with_all_items(vec![
-            self.skill_manifest()?,
+            self.skill_manifest().await?,
         ]))
     }
 
@@ -256,7 +277,7 @@ impl ServerHandler for GuideServer {
         request: GetSkillRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<GetSkillResult, McpError> {
-        let skill = self.skill_manifest()?;
+        let skill = self.skill_manifest().await?;
         if request.uri != skill.uri {
             return Err(McpError::invalid_params(
                 format!(
@@ -272,8 +293,8 @@ impl ServerHandler for GuideServer {
 
 impl GuideServer {
     /// The skills-extension manifest of our one skill: every file with its digest and size.
-    fn skill_manifest(&self) -> Result<Skill, McpError> {
-        let snapshot = self.snapshot();
+    async fn skill_manifest(&self) -> Result<Skill, McpError> {
+        let snapshot = self.snapshot().await;
         let bundle = snapshot
             .skill()
             .map_err(|e| McpError::internal_error(e, None))?;

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::GuideServer;
 use crate::review::{self, Explanation, Finding, Language, Summary};
 
-/// Largest input accepted (characters); bigger inputs should be split by file.
-const MAX_CODE: usize = 2_000_000;
+/// Largest input accepted; bigger inputs should be split by file.
+const MAX_CODE: usize = review::MAX_INPUT_BYTES;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ReviewCodeArgs {
@@ -65,7 +65,7 @@ impl GuideServer {
         }
         if args.code.len() > MAX_CODE {
             return Err(format!(
-                "code is {} bytes; the limit is {MAX_CODE}: review one file at a time",
+                "code is {} bytes; review accepts at most {MAX_CODE} bytes (1 MiB): review one file at a time",
                 args.code.len()
             ));
         }
@@ -75,7 +75,7 @@ impl GuideServer {
             })?),
             None => None,
         };
-        let snapshot = self.snapshot();
+        let snapshot = self.snapshot().await;
         let r = review::review(
             &snapshot.rules,
             &args.code,
@@ -107,7 +107,7 @@ impl GuideServer {
         &self,
         Parameters(args): Parameters<ExplainRuleArgs>,
     ) -> Result<Json<Explanation>, String> {
-        let snapshot = self.snapshot();
+        let snapshot = self.snapshot().await;
         let id = args.rule_id.trim().trim_start_matches("rule://");
         match snapshot.rules.get(id) {
             Some(rule) => Ok(Json(review::explain(rule))),

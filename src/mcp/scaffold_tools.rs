@@ -45,7 +45,7 @@ impl GuideServer {
     )]
     async fn list_scaffolds(&self) -> Result<Json<ListScaffoldsResult>, String> {
         Ok(Json(ListScaffoldsResult {
-            scaffolds: self.snapshot().scaffolds.list(),
+            scaffolds: self.snapshot().await.scaffolds.list(),
         }))
     }
 
@@ -70,6 +70,7 @@ impl GuideServer {
         let language = Language::parse(&args.language).map_err(|e| e.to_string())?;
         let options = args.options.unwrap_or_default();
         self.snapshot()
+            .await
             .scaffolds
             .render(&args.pattern, language, args.name.as_deref(), &options)
             .map(Json)

@@ -40,7 +40,9 @@ pub(crate) fn scan(rules: &RuleSet, lang: Language, code: &str) -> Vec<Finding> 
                 if by_kind.len() <= k {
                     by_kind.resize_with(k + 1, Vec::new);
                 }
-                by_kind[k].push(i);
+                if let Some(slot) = by_kind.get_mut(k) {
+                    slot.push(i);
+                }
             }
         }
     }
@@ -50,8 +52,11 @@ pub(crate) fn scan(rules: &RuleSet, lang: Language, code: &str) -> Vec<Finding> 
             continue;
         };
         for &i in idxs {
-            if let Some(m) = active[i].matcher.match_node(node.clone()) {
-                found[i].push(m);
+            let (Some(cfg), Some(out)) = (active.get(i), found.get_mut(i)) else {
+                continue;
+            };
+            if let Some(m) = cfg.matcher.match_node(node.clone()) {
+                out.push(m);
             }
         }
     }

@@ -7,6 +7,7 @@
 //! Rust over a normalised template model ([`template`]). Both share one metadata
 //! format so `rules` and `explain_rule` treat them alike.
 
+mod cdk;
 mod code;
 mod detect;
 mod rules;
@@ -142,12 +143,23 @@ pub struct Review {
 
 /// Reviews `code`. `language` wins over `filename`; with neither, the language is
 /// guessed from the content.
+/// Largest input `review` accepts (1 MiB): CloudFormation's own limit for a
+/// template, and far more than any handler or stack file. Bigger inputs are an
+/// error that names the limit, so a request's time and memory stay bounded.
+pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
+
 pub fn review(
     rules: &RuleSet,
     code: &str,
     language: Option<Language>,
     filename: Option<&str>,
 ) -> Result<Review, ReviewError> {
+    if code.len() > MAX_INPUT_BYTES {
+        return Err(ReviewError::Input(format!(
+            "{} bytes is over review's limit of {MAX_INPUT_BYTES} bytes (1 MiB) per file: review one file at a time",
+            code.len()
+        )));
+    }
     let lang = match language {
         Some(l) => l,
         None => detect_language(filename, code).ok_or_else(|| {
@@ -159,7 +171,11 @@ pub fn review(
     };
     let raw = match lang {
         Language::CloudFormation => template::review_template(rules, code)?,
-        _ => code::scan(rules, lang, code),
+        _ => {
+            let mut found = code::scan(rules, lang, code);
+            found.extend(cdk::scan(rules, lang, code));
+            found
+        }
     };
     Ok(finish(lang, code, raw))
 }

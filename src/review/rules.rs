@@ -36,6 +36,9 @@ pub struct Rule {
     pub source: String,
     #[serde(skip)]
     pub template_check: bool,
+    /// Also checked in CDK code by a built-in cross-construct check (`review::cdk`).
+    #[serde(skip)]
+    pub cdk_check: bool,
 }
 
 /// The file format (see `knowledge/rules/README.md`).
@@ -57,6 +60,8 @@ struct RuleFile {
     references: Vec<String>,
     #[serde(default)]
     template_check: bool,
+    #[serde(default)]
+    cdk_check: bool,
     #[serde(default)]
     matchers: Vec<yaml_serde::Value>,
 }
@@ -117,19 +122,19 @@ impl RuleSet {
         for file in sources.files("rules/", &[".yml", ".yaml"])? {
             let text = file.text()?;
             let item = load_one(&file.display, text, file.layer)?;
-            if let Some(pos) = loaded.iter().position(|l| l.rule.id == item.rule.id) {
-                if loaded[pos].layer == item.layer {
+            if let Some(earlier) = loaded.iter_mut().find(|l| l.rule.id == item.rule.id) {
+                if earlier.layer == item.layer {
                     return Err(ReviewError::DuplicateRule {
                         id: item.rule.id,
-                        first: loaded[pos].rule.source.clone(),
+                        first: earlier.rule.source.clone(),
                         second: file.display,
                     });
                 }
                 overrides.push(format!(
                     "{} overrides rule `{}` from {}",
-                    file.display, item.rule.id, loaded[pos].rule.source
+                    file.display, item.rule.id, earlier.rule.source
                 ));
-                loaded[pos] = item;
+                *earlier = item;
             } else {
                 loaded.push(item);
             }
@@ -161,7 +166,7 @@ impl RuleSet {
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {
-        self.by_id.get(id).map(|&i| &self.rules[i])
+        self.by_id.get(id).and_then(|&i| self.rules.get(i))
     }
 
     pub fn len(&self) -> usize {
@@ -233,7 +238,16 @@ fn load_one(path: &str, text: &str, layer: usize) -> Result<Loaded, ReviewError>
             ),
         ));
     }
-    if file.matchers.is_empty() && !file.template_check {
+    if file.cdk_check && !super::cdk::has_check(&file.id) {
+        return Err(rule_err(
+            path,
+            format!(
+                "cdk_check is true but there is no built-in CDK check `{}`; CDK checks are written in Rust, custom rules can only add `matchers`",
+                file.id
+            ),
+        ));
+    }
+    if file.matchers.is_empty() && !file.template_check && !file.cdk_check {
         return Err(rule_err(
             path,
             "the rule has no `matchers` and no `template_check`, so it can never fire",
@@ -261,10 +275,10 @@ fn load_one(path: &str, text: &str, layer: usize) -> Result<Loaded, ReviewError>
         }
     }
     let mut languages = Vec::new();
-    if !ts.is_empty() {
+    if !ts.is_empty() || file.cdk_check {
         languages.extend(["typescript".to_string(), "javascript".to_string()]);
     }
-    if !py.is_empty() {
+    if !py.is_empty() || file.cdk_check {
         languages.push("python".to_string());
     }
     if file.template_check {
@@ -285,6 +299,7 @@ fn load_one(path: &str, text: &str, layer: usize) -> Result<Loaded, ReviewError>
             references: file.references,
             source: path.to_string(),
             template_check: file.template_check,
+            cdk_check: file.cdk_check,
         },
         layer,
         ts,

@@ -31,11 +31,16 @@ fn result(f: &Finding, path: &str, rule_index: Option<usize>, suppression: Optio
             }
         }],
     });
-    if let Some(i) = rule_index {
-        r["ruleIndex"] = json!(i);
-    }
-    if let Some(reason) = suppression {
-        r["suppressions"] = json!([{ "kind": "inSource", "justification": reason }]);
+    if let Some(obj) = r.as_object_mut() {
+        if let Some(i) = rule_index {
+            obj.insert("ruleIndex".into(), json!(i));
+        }
+        if let Some(reason) = suppression {
+            obj.insert(
+                "suppressions".into(),
+                json!([{ "kind": "inSource", "justification": reason }]),
+            );
+        }
     }
     r
 }

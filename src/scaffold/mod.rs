@@ -189,7 +189,7 @@ impl ScaffoldCatalog {
 
         let versions = match templates.get("versions.yaml") {
             Some(text) => yaml_to_json(text).map_err(|message| ScaffoldError::Manifest {
-                path: displays["versions.yaml"].clone(),
+                path: displays.get("versions.yaml").cloned().unwrap_or_default(),
                 message,
             })?,
             None => serde_json::Value::Object(Default::default()),
@@ -206,9 +206,10 @@ impl ScaffoldCatalog {
             if dir.starts_with('_') {
                 continue;
             }
-            let display = displays[path].clone();
+            let display = displays.get(path.as_str()).cloned().unwrap_or_default();
+            let text = templates.get(path.as_str()).map_or("", String::as_str);
             let manifest: Manifest =
-                yaml_serde::from_str(&templates[path]).map_err(|e| ScaffoldError::Manifest {
+                yaml_serde::from_str(text).map_err(|e| ScaffoldError::Manifest {
                     path: display.clone(),
                     message: e.to_string(),
                 })?;
@@ -692,7 +693,7 @@ pub fn write_files(
         return Err(ScaffoldError::WouldOverwrite {
             dir: out.display().to_string(),
             count: existing.len(),
-            first: existing[0].clone(),
+            first: existing.first().cloned().unwrap_or_default(),
         });
     }
     for (f, target) in files.iter().zip(&targets) {

@@ -1,11 +1,16 @@
-//! Full-text search over knowledge sections: a tantivy index built in RAM,
-//! English stemming, field boosts, synonym expansion, filters, plain-text
-//! snippets, and per-document diversity. Knows nothing of MCP or HTTP.
+//! Full-text search over knowledge sections: a tantivy index built in RAM (or
+//! written to / opened from a directory, see [`persist`]), English stemming,
+//! field boosts, synonym expansion, filters, plain-text snippets, and
+//! per-document diversity. Knows nothing of MCP or HTTP.
 
+pub mod persist;
+
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
 use tantivy::collector::TopDocs;
+use tantivy::indexer::NoMergePolicy;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{
     Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument, TextFieldIndexing,
@@ -15,7 +20,7 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
 };
-use tantivy::{Index, IndexReader, ReloadPolicy, Term, doc};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term, doc};
 
 use crate::knowledge::{Document, Library, synonyms::Synonyms};
 
@@ -35,6 +40,31 @@ const SNIPPET_CHARS: usize = 220;
 pub enum SearchError {
     #[error("search index error: {0}")]
     Index(#[from] tantivy::TantivyError),
+    /// A problem with an index directory; the message says what to do.
+    #[error("index directory {dir}: {message}")]
+    Dir { dir: String, message: String },
+}
+
+impl SearchError {
+    pub(crate) fn dir(dir: &Path, message: impl Into<String>) -> Self {
+        Self::Dir {
+            dir: dir.display().to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What a build into a directory reports as it goes (for a progress bar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildProgress {
+    /// Reading and parsing the knowledge sources.
+    Loading,
+    /// `done` of `total` documents added to the index.
+    Indexed { done: usize, total: usize },
+    /// Writing the segments to disk.
+    Committing,
+    /// Merging the segments into one.
+    Merging,
 }
 
 /// One search hit: a section of a document.
@@ -85,12 +115,15 @@ pub struct SearchIndex {
     reader: IndexReader,
     parser: QueryParser,
     fields: Fields,
+    /// The directory the index was opened from or written to (`None`: built in RAM).
+    dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SearchIndex")
             .field("documents", &self.library.len())
+            .field("dir", &self.dir)
             .finish()
     }
 }
@@ -108,61 +141,167 @@ fn analyzer() -> TextAnalyzer {
         .build()
 }
 
+/// The schema every index uses, in RAM or on disk. Any change here (or to
+/// [`analyzer`], or to what [`add_documents`] puts in a field) must bump
+/// [`persist::SCHEMA_VERSION`] so that old index directories are not used.
+fn schema() -> (Schema, Fields) {
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let mut sb = Schema::builder();
+    let fields = Fields {
+        doc_id: sb.add_text_field("doc_id", STRING | STORED),
+        section: sb.add_u64_field("section", INDEXED | STORED),
+        title: sb.add_text_field("title", text.clone()),
+        heading: sb.add_text_field("heading", text.clone()),
+        heading_path: sb.add_text_field("heading_path", text.clone()),
+        body: sb.add_text_field("body", text.clone()),
+        code: sb.add_text_field("code", text.clone()),
+        tags: sb.add_text_field("tags", text.clone()),
+        summary: sb.add_text_field("summary", text),
+        category: sb.add_text_field("category", STRING),
+        service: sb.add_text_field("service", STRING),
+    };
+    (sb.build(), fields)
+}
+
+/// Adds one tantivy document per section of every document, in library order.
+fn add_documents(
+    writer: &IndexWriter,
+    fields: Fields,
+    library: &Library,
+    progress: &mut dyn FnMut(BuildProgress),
+) -> Result<(), SearchError> {
+    let total = library.len();
+    for (n, d) in library.documents().iter().enumerate() {
+        let tags = d.meta.tags.join(" ; ");
+        for (i, s) in d.sections.iter().enumerate() {
+            let mut tdoc = doc!(
+                fields.doc_id => d.meta.id.as_str(),
+                fields.section => i as u64,
+                fields.title => d.meta.title.as_str(),
+                fields.heading => s.heading.as_str(),
+                fields.heading_path => s.heading_path.join(" > "),
+                fields.body => s.text.as_str(),
+                fields.tags => tags.as_str(),
+                fields.summary => d.meta.summary.as_str(),
+                fields.category => d.meta.category.as_str(),
+            );
+            for c in &s.code {
+                tdoc.add_text(fields.code, &c.code);
+            }
+            for svc in &d.meta.services {
+                tdoc.add_text(fields.service, svc);
+            }
+            writer.add_document(tdoc)?;
+        }
+        progress(BuildProgress::Indexed { done: n + 1, total });
+    }
+    Ok(())
+}
+
+/// Number of tantivy documents (sections) an index of `library` holds.
+pub fn section_count(library: &Library) -> usize {
+    library.documents().iter().map(|d| d.sections.len()).sum()
+}
+
 impl SearchIndex {
     /// Builds the index in RAM over every section of every document.
     pub fn build(library: Arc<Library>, synonyms: Synonyms) -> Result<Self, SearchError> {
-        let text = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(TOKENIZER)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        );
-        let mut sb = Schema::builder();
-        let fields = Fields {
-            doc_id: sb.add_text_field("doc_id", STRING | STORED),
-            section: sb.add_u64_field("section", INDEXED | STORED),
-            title: sb.add_text_field("title", text.clone()),
-            heading: sb.add_text_field("heading", text.clone()),
-            heading_path: sb.add_text_field("heading_path", text.clone()),
-            body: sb.add_text_field("body", text.clone()),
-            code: sb.add_text_field("code", text.clone()),
-            tags: sb.add_text_field("tags", text.clone()),
-            summary: sb.add_text_field("summary", text),
-            category: sb.add_text_field("category", STRING),
-            service: sb.add_text_field("service", STRING),
-        };
-        let index = Index::create_in_ram(sb.build());
+        let (schema, fields) = schema();
+        let index = Index::create_in_ram(schema);
         index.tokenizers().register(TOKENIZER, analyzer());
         let mut writer = index.writer_with_num_threads(1, 30_000_000)?;
-        for d in library.documents() {
-            let tags = d.meta.tags.join(" ; ");
-            for (i, s) in d.sections.iter().enumerate() {
-                let mut tdoc = doc!(
-                    fields.doc_id => d.meta.id.as_str(),
-                    fields.section => i as u64,
-                    fields.title => d.meta.title.as_str(),
-                    fields.heading => s.heading.as_str(),
-                    fields.heading_path => s.heading_path.join(" > "),
-                    fields.body => s.text.as_str(),
-                    fields.tags => tags.as_str(),
-                    fields.summary => d.meta.summary.as_str(),
-                    fields.category => d.meta.category.as_str(),
-                );
-                for c in &s.code {
-                    tdoc.add_text(fields.code, &c.code);
-                }
-                for svc in &d.meta.services {
-                    tdoc.add_text(fields.service, svc);
-                }
-                writer.add_document(tdoc)?;
-            }
-        }
+        add_documents(&writer, fields, &library, &mut |_| {})?;
         writer.commit()?;
+        Self::from_index(&index, fields, library, synonyms, None)
+    }
+
+    /// Builds the same index as [`SearchIndex::build`], written to `dir` (which
+    /// must exist and hold no index yet) as one merged segment. `progress` hears
+    /// how far it got. The caller writes the [`persist::Manifest`] beside it.
+    pub fn build_in_dir(
+        library: Arc<Library>,
+        synonyms: Synonyms,
+        dir: &Path,
+        progress: &mut dyn FnMut(BuildProgress),
+    ) -> Result<Self, SearchError> {
+        let (schema, fields) = schema();
+        let index = Index::create_in_dir(dir, schema)
+            .map_err(|e| SearchError::dir(dir, format!("cannot create an index here: {e}")))?;
+        index.tokenizers().register(TOKENIZER, analyzer());
+        // One indexing thread keeps documents in library order, as in RAM, so
+        // ties rank the same; the larger budget means fewer segments to merge.
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 200_000_000)?;
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+        add_documents(&writer, fields, &library, progress)?;
+        progress(BuildProgress::Committing);
+        writer.commit()?;
+        let segments = index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            progress(BuildProgress::Merging);
+            writer.merge(&segments).wait()?;
+        }
+        writer.wait_merging_threads()?;
+        Self::from_index(&index, fields, library, synonyms, Some(dir.to_path_buf()))
+    }
+
+    /// Opens an index written by [`SearchIndex::build_in_dir`] for `library`.
+    /// The caller checks the manifest first (that the index was built from the
+    /// same sources); this checks that the directory holds a readable index of
+    /// our schema with one entry per section, and fails with a message that
+    /// says how to rebuild it otherwise.
+    pub fn open(
+        dir: &Path,
+        library: Arc<Library>,
+        synonyms: Synonyms,
+    ) -> Result<Self, SearchError> {
+        let rebuild = |what: String| {
+            SearchError::dir(
+                dir,
+                format!(
+                    "{what}; rebuild it with `serverless-guide index build --out {} --force` \
+                     (with the same --knowledge/--no-builtin options)",
+                    dir.display()
+                ),
+            )
+        };
+        let index = Index::open_in_dir(dir)
+            .map_err(|e| rebuild(format!("the search index is missing or corrupt ({e})")))?;
+        let (schema, fields) = schema();
+        if index.schema() != schema {
+            return Err(rebuild(
+                "the search index has another schema than this version uses".into(),
+            ));
+        }
+        index.tokenizers().register(TOKENIZER, analyzer());
+        let opened = Self::from_index(&index, fields, library, synonyms, Some(dir.to_path_buf()))
+            .map_err(|e| rebuild(format!("the search index cannot be read ({e})")))?;
+        let held = opened.reader.searcher().num_docs();
+        let expected = section_count(&opened.library) as u64;
+        if held != expected {
+            return Err(rebuild(format!(
+                "the search index holds {held} sections but the knowledge has {expected}"
+            )));
+        }
+        Ok(opened)
+    }
+
+    fn from_index(
+        index: &Index,
+        fields: Fields,
+        library: Arc<Library>,
+        synonyms: Synonyms,
+        dir: Option<PathBuf>,
+    ) -> Result<Self, SearchError> {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let mut parser = QueryParser::for_index(
-            &index,
+            index,
             vec![
                 fields.title,
                 fields.heading,
@@ -191,7 +330,13 @@ impl SearchIndex {
             reader,
             parser,
             fields,
+            dir,
         })
+    }
+
+    /// The directory this index lives in; `None` when it was built in RAM.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
     }
 
     pub fn library(&self) -> &Arc<Library> {

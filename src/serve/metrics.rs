@@ -70,9 +70,9 @@ impl Metrics {
                 .latency
                 .entry((method.to_string(), tool.to_string()))
                 .or_default();
-            for (i, b) in BUCKETS.iter().enumerate() {
+            for (count, b) in h.counts.iter_mut().zip(BUCKETS.iter()) {
                 if secs <= *b {
-                    h.counts[i] += 1;
+                    *count += 1;
                 }
             }
             h.sum += secs;
@@ -138,11 +138,10 @@ impl Metrics {
         );
         for ((method, tool), h) in &latency {
             let labels = format!("method=\"{}\",tool=\"{}\"", escape(method), escape(tool));
-            for (i, b) in BUCKETS.iter().enumerate() {
+            for (count, b) in h.counts.iter().zip(BUCKETS.iter()) {
                 let _ = writeln!(
                     out,
-                    "serverless_guide_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}",
-                    h.counts[i]
+                    "serverless_guide_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {count}",
                 );
             }
             let _ = writeln!(

@@ -1366,21 +1366,22 @@ fn permission_principals(t: &Template, out: &mut Out<'_>) {
             .or_default()
             .push((principal.to_string(), p.key));
     }
-    let mut ids: Vec<_> = by_fn.keys().cloned().collect();
-    ids.sort();
-    for f in ids {
-        let list = &by_fn[&f];
-        let mut seen: Vec<&str> = Vec::new();
+    let mut entries: Vec<_> = by_fn.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    for (f, list) in entries {
+        let mut first: Option<&str> = None;
         for (principal, span) in list {
-            if !seen.contains(&principal.as_str()) {
-                seen.push(principal);
-                if seen.len() == 2 {
+            match first {
+                None => first = Some(principal),
+                Some(p) if p != principal => {
                     out.report(
                         "lambda-permission-multiple-principals",
                         *span,
-                        format!("function {f} is invoked by several services ({}, {}); one function per event source is easier to reason about", seen[0], seen[1]),
+                        format!("function {f} is invoked by several services ({p}, {principal}); one function per event source is easier to reason about"),
                     );
+                    break;
                 }
+                Some(_) => {}
             }
         }
     }

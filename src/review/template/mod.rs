@@ -112,7 +112,7 @@ impl Template {
     }
 
     pub fn get(&self, id: &str) -> Option<&Resource> {
-        self.by_id.get(id).map(|&i| &self.resources[i])
+        self.by_id.get(id).and_then(|&i| self.resources.get(i))
     }
 
     /// The resources of these types, without the CDK's internal ones (their configuration is

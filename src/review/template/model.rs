@@ -98,10 +98,9 @@ impl Node {
     /// True for `{Ref: ..}`, `{Fn::*: ..}` and `{Condition: ..}`: a value known only at deploy time.
     pub fn is_intrinsic(&self) -> bool {
         match &self.value {
-            Value::Map(m) if m.len() == 1 => {
-                let k = &m[0].0;
-                k == "Ref" || k == "Condition" || k.starts_with("Fn::")
-            }
+            Value::Map(m) if m.len() == 1 => m
+                .first()
+                .is_some_and(|(k, _, _)| k == "Ref" || k == "Condition" || k.starts_with("Fn::")),
             _ => false,
         }
     }
