@@ -543,6 +543,16 @@ fn install(
     if root != staging {
         let _ = std::fs::remove_dir_all(&staging);
     }
+    // A version that does not load never becomes current: a restart must find the
+    // last good copy, not a broken one (the running server keeps its last good
+    // snapshot either way).
+    if let Err(message) = loads(&version) {
+        let _ = std::fs::remove_dir_all(&version);
+        return Err(RemoteError::Archive {
+            url: url.to_string(),
+            message: format!("the new version does not load ({message}); keeping the previous one"),
+        });
+    }
     let previous = read_meta(entry).and_then(|m| m.current);
     write_meta(
         entry,
@@ -559,6 +569,17 @@ fn install(
             let _ = std::fs::remove_dir_all(entry.join(name));
         }
     }
+    Ok(())
+}
+
+/// Whether a knowledge directory loads on its own: documents, rules, scaffolds
+/// and synonyms (references to other layers are checked when all are merged).
+fn loads(dir: &Path) -> Result<(), String> {
+    let sources = crate::knowledge::KnowledgeSources::empty().with_dir(dir);
+    crate::knowledge::Library::load(&sources).map_err(|e| e.to_string())?;
+    crate::knowledge::synonyms::Synonyms::load(&sources).map_err(|e| e.to_string())?;
+    crate::review::RuleSet::load(&sources).map_err(|e| e.to_string())?;
+    crate::scaffold::ScaffoldCatalog::load(&sources).map_err(|e| e.to_string())?;
     Ok(())
 }
 

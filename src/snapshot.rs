@@ -208,6 +208,19 @@ pub fn validate(sources: &KnowledgeSources) -> ValidationReport {
         }
     }
     if let Some(scaffolds) = &scaffolds {
+        // Every pattern must render in every language it offers, with its defaults.
+        for summary in scaffolds.list() {
+            for language in &summary.languages {
+                if let Err(e) =
+                    scaffolds.render(&summary.id, *language, None, &serde_json::Map::new())
+                {
+                    problems.push(Problem::general(format!(
+                        "scaffold `{}` ({language}) does not render: {e}",
+                        summary.id
+                    )));
+                }
+            }
+        }
         for id in scaffolds.ids() {
             if let Some(m) = scaffolds.manifest(id)
                 && library.get(&m.guidance).is_none()

@@ -277,3 +277,22 @@ fn export_skill_writes_the_skill_folder_and_refuses_to_overwrite() {
     let v = json(&out);
     assert!(v["files"].as_array().unwrap().len() >= 60, "{v}");
 }
+
+#[test]
+fn validate_renders_every_scaffold_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let lambda_dir = dir
+        .path()
+        .join("scaffolds/sqs-lambda-worker/typescript/lambda");
+    std::fs::create_dir_all(&lambda_dir).unwrap();
+    // A team override of one built-in template that fails only when rendered.
+    std::fs::write(lambda_dir.join("worker.ts.j2"), "{{ undefined_fn(1) }}\n").unwrap();
+    let out = run(&["validate", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("scaffold `sqs-lambda-worker` (typescript) does not render")
+            && text.contains("undefined_fn"),
+        "{text}"
+    );
+}

@@ -481,3 +481,33 @@ async fn serve_knowledge_url_survives_the_remote_going_away() {
     server.gone().await;
     assert!(search_once(&url).await.starts_with("guide://remote-alpha"));
 }
+
+#[tokio::test]
+async fn a_broken_new_version_never_replaces_the_cached_copy() {
+    let server = remote_server().await;
+    server.files.put(
+        "kb.tar.gz",
+        tar_gz(&[("guides/alpha.md", &guide("remote-alpha", "zanzibar"))]),
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let url = vec![server.url("kb.tar.gz")];
+    let remote = RemoteKnowledge::new(&url, options(cache.path())).unwrap();
+    remote.prepare().await.unwrap();
+
+    // The remote publishes a version whose document has no front matter.
+    server.files.put(
+        "kb.tar.gz",
+        tar_gz(&[("guides/alpha.md", "# no front matter here\n")]),
+    );
+    assert!(!remote.refresh().await, "a broken version is not a change");
+
+    // A restart (remote now gone) still starts from the last good copy.
+    server.gone().await;
+    let again = RemoteKnowledge::new(&url, options(cache.path())).unwrap();
+    again.prepare().await.unwrap();
+    let snapshot = Snapshot::load(sources(&again)).unwrap();
+    assert_eq!(
+        top_hit(&snapshot, "zanzibar").as_deref(),
+        Some("remote-alpha")
+    );
+}

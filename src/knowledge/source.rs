@@ -148,10 +148,18 @@ impl KnowledgeSources {
                         if !wanted(&rel) {
                             continue;
                         }
-                        let bytes = std::fs::read(&path).map_err(|e| KnowledgeError::Io {
-                            path: path.display().to_string(),
-                            message: e.to_string(),
-                        })?;
+                        let bytes = match std::fs::read(&path) {
+                            Ok(bytes) => bytes,
+                            // Deleted between the listing and the read (an editor or a
+                            // sync tool at work): it is simply no longer there.
+                            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                            Err(e) => {
+                                return Err(KnowledgeError::Io {
+                                    path: path.display().to_string(),
+                                    message: e.to_string(),
+                                });
+                            }
+                        };
                         out.push(SourceFile {
                             rel,
                             display: path.display().to_string(),
@@ -209,10 +217,17 @@ impl KnowledgeSources {
 
 /// Recursive directory walk that does not follow symlinks out of the tree.
 fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<(), KnowledgeError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| KnowledgeError::Io {
-        path: dir.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        // A subdirectory removed while we walk: nothing left to read there.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && dir != root => return Ok(()),
+        Err(e) => {
+            return Err(KnowledgeError::Io {
+                path: dir.display().to_string(),
+                message: e.to_string(),
+            });
+        }
+    };
     for entry in entries {
         let entry = entry.map_err(|e| KnowledgeError::Io {
             path: dir.display().to_string(),
