@@ -207,16 +207,21 @@ class StdioClient:
             self.proc.wait()
 
 
-def measure_startup(argv, runs, env=None, cwd=None, timeout=120.0):
-    times = []
+def measure_startup(argv, runs, env=None, cwd=None, timeout=120.0, first_call=None):
+    """Spawn -> initialize answered, `runs` times. With `first_call` (tool, arguments),
+    returns (initialize times, spawn -> first tool call answered times)."""
+    times, firsts = [], []
     for _ in range(runs):
         c = StdioClient(argv, env=env, cwd=cwd)
         try:
             t, _ = c.initialize(timeout=timeout)
             times.append(t)
+            if first_call:
+                check_tool(c.request("tools/call", {"name": first_call[0], "arguments": first_call[1]}))
+                firsts.append(time.perf_counter() - c.t0)
         finally:
             c.close()
-    return times
+    return (times, firsts) if first_call else times
 
 
 def timed(fn, n):
@@ -492,10 +497,22 @@ def bench_ours(binary, args, workdir):
     serve = [binary, "serve", "--no-watch"]
 
     print(f"  start-up: {args.startup_runs} fresh processes ...", file=sys.stderr)
-    starts = measure_startup(serve, args.startup_runs, env=env)
+    starts, firsts = measure_startup(serve, args.startup_runs, env=env,
+                                     first_call=("search_guidance", search_args(1)))
     res["initialize_ms"] = ms(statistics.median(starts))
+    res["first_search_ms"] = ms(statistics.median(firsts))
     res["initialize_min_ms"] = ms(min(starts))
     res["initialize_max_ms"] = ms(max(starts))
+
+    # With a prebuilt index (`index build` + `serve --index DIR`), when the binary has it.
+    index_dir = os.path.join(workdir, "index")
+    built = subprocess.run([binary, "index", "build", "--out", index_dir], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, env=env)
+    if built.returncode == 0:
+        starts, firsts = measure_startup([*serve, "--index", index_dir], args.startup_runs, env=env,
+                                         first_call=("search_guidance", search_args(1)))
+        res["initialize_index_ms"] = ms(statistics.median(starts))
+        res["first_search_index_ms"] = ms(statistics.median(firsts))
 
     c = StdioClient(serve, env=env)
     try:
@@ -769,6 +786,12 @@ def report(m, ours, peers, args):
         ("spawn -> initialize answered (stdio, median of %d)" % args.startup_runs,
          fmt_ms(ours["initialize_ms"]) + f"  (min {fmt_ms(ours['initialize_min_ms'])}, max {fmt_ms(ours['initialize_max_ms'])})",
          "<= 20 ms", ours["initialize_ms"] <= 20),
+        ("spawn -> first search_guidance answered (median)", fmt_ms(ours["first_search_ms"]), "", None),
+    ]
+    if "initialize_index_ms" in ours:
+        rows.append(("  with a prebuilt index (`serve --index DIR`): initialize / first search",
+                     f"{fmt_ms(ours['initialize_index_ms'])} / {fmt_ms(ours['first_search_index_ms'])}", "", None))
+    rows += [
         ("tools/list (stdio, p50 / p99 of %d)" % args.list_calls,
          f"{fmt_ms(ours['tools_list_p50_ms'])} / {fmt_ms(ours['tools_list_p99_ms'])}", "", None),
         ("search_guidance (stdio, %d calls) p50" % args.search_calls, fmt_ms(ours["search_p50_ms"]),

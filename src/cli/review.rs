@@ -97,8 +97,6 @@ pub fn run_review(ctx: &Context, args: &ReviewArgs) -> anyhow::Result<i32> {
             })?),
             None => None,
         };
-    let snapshot = ctx.snapshot()?;
-    let rules = &snapshot.rules;
     let mut inputs: Vec<(String, String)> = Vec::new();
     for p in &args.paths {
         if p.as_os_str() == "-" {
@@ -133,6 +131,16 @@ pub fn run_review(ctx: &Context, args: &ReviewArgs) -> anyhow::Result<i32> {
             bail!("{}: no such file or directory", p.display());
         }
     }
+    // Only the rules: a review needs neither the documents nor the search index,
+    // whose build would dominate the run time of a one-file review. Code matchers
+    // are compiled only when there is code to review.
+    let any_code = inputs.iter().any(|(path, code)| {
+        let filename = (path != "-").then_some(path.as_str());
+        language
+            .or_else(|| review::detect_language(filename, code))
+            .is_none_or(|l| l != Language::CloudFormation)
+    });
+    let rules = &RuleSet::load_with(&ctx.sources, any_code)?;
     let mut results: Vec<(String, Review)> = Vec::new();
     for (path, code) in inputs {
         let filename = (path != "-").then_some(path.as_str());
@@ -249,8 +257,7 @@ fn print_text(results: &[(String, Review)], total: &Summary) {
 }
 
 pub fn run_rules(ctx: &Context, args: &RulesArgs) -> anyhow::Result<i32> {
-    let snapshot = ctx.snapshot()?;
-    let rules: &RuleSet = &snapshot.rules;
+    let rules = &RuleSet::load(&ctx.sources)?;
     match &args.rule_id {
         Some(id) => {
             let Some(rule) = rules.get(id) else {

@@ -117,11 +117,18 @@ impl RuleSet {
     /// Loads every `rules/**/*.yml|yaml` (except README-like files). A later layer's
     /// rule with the same id replaces the earlier one; a duplicate within a layer is an error.
     pub fn load(sources: &KnowledgeSources) -> Result<Self, ReviewError> {
+        Self::load_with(sources, true)
+    }
+
+    /// Like [`RuleSet::load`]; with `compile_code` false the code matchers are
+    /// checked but not compiled (for reviewing only templates: compiling every
+    /// matcher for three grammars is most of the cost of a one-file review).
+    pub fn load_with(sources: &KnowledgeSources, compile_code: bool) -> Result<Self, ReviewError> {
         let mut loaded: Vec<Loaded> = Vec::new();
         let mut overrides = Vec::new();
         for file in sources.files("rules/", &[".yml", ".yaml"])? {
             let text = file.text()?;
-            let item = load_one(&file.display, text, file.layer)?;
+            let item = load_one(&file.display, text, file.layer, compile_code)?;
             if let Some(earlier) = loaded.iter_mut().find(|l| l.rule.id == item.rule.id) {
                 if earlier.layer == item.layer {
                     return Err(ReviewError::DuplicateRule {
@@ -197,7 +204,12 @@ fn rule_err(path: &str, message: impl Into<String>) -> ReviewError {
     }
 }
 
-fn load_one(path: &str, text: &str, layer: usize) -> Result<Loaded, ReviewError> {
+fn load_one(
+    path: &str,
+    text: &str,
+    layer: usize,
+    compile_code: bool,
+) -> Result<Loaded, ReviewError> {
     let file: RuleFile = yaml_serde::from_str(text)
         .map_err(|e| rule_err(path, format!("invalid rule file: {e}")))?;
     if file.id.is_empty()
@@ -255,9 +267,17 @@ fn load_one(path: &str, text: &str, layer: usize) -> Result<Loaded, ReviewError>
     }
     let mut ts = Vec::new();
     let mut py = Vec::new();
+    let (mut has_ts, mut has_py) = (false, false);
     for (i, m) in file.matchers.iter().enumerate() {
         let (lang, ser, when, unless) =
             prepare_matcher(path, i, &file.id, severity, &file.message, m)?;
+        match lang {
+            MatcherLang::TypeScript => has_ts = true,
+            MatcherLang::Python => has_py = true,
+        }
+        if !compile_code {
+            continue;
+        }
         let where_ = format!("{path}: matchers[{i}]");
         let wrap = |cfg| Matcher {
             cfg,
@@ -275,10 +295,10 @@ fn load_one(path: &str, text: &str, layer: usize) -> Result<Loaded, ReviewError>
         }
     }
     let mut languages = Vec::new();
-    if !ts.is_empty() || file.cdk_check {
+    if has_ts || file.cdk_check {
         languages.extend(["typescript".to_string(), "javascript".to_string()]);
     }
-    if !py.is_empty() || file.cdk_check {
+    if has_py || file.cdk_check {
         languages.push("python".to_string());
     }
     if file.template_check {
@@ -440,7 +460,7 @@ mod tests {
     use super::*;
 
     fn one(text: &str) -> Result<Loaded, ReviewError> {
-        load_one("test.yml", text, 0)
+        load_one("test.yml", text, 0, true)
     }
 
     const HEAD: &str = "id: x-rule\ntitle: T\nseverity: warning\nmessage: M\nrationale: R\nfix: F\nguidance_uri: guide://x\n";
