@@ -269,14 +269,21 @@ fn load_one(
     let mut py = Vec::new();
     let (mut has_ts, mut has_py) = (false, false);
     for (i, m) in file.matchers.iter().enumerate() {
+        if !compile_code {
+            // Only which languages the rule covers; the matcher itself is checked
+            // (and compiled) when code is reviewed, and by `validate`.
+            match m.get("language").and_then(|v| v.as_str()) {
+                Some("Python" | "python" | "py") => has_py = true,
+                Some(_) => has_ts = true,
+                None => {}
+            }
+            continue;
+        }
         let (lang, ser, when, unless) =
             prepare_matcher(path, i, &file.id, severity, &file.message, m)?;
         match lang {
             MatcherLang::TypeScript => has_ts = true,
             MatcherLang::Python => has_py = true,
-        }
-        if !compile_code {
-            continue;
         }
         let where_ = format!("{path}: matchers[{i}]");
         let wrap = |cfg| Matcher {
