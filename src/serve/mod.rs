@@ -6,7 +6,7 @@
 mod guard;
 mod metrics;
 mod sse;
-mod stdio;
+pub mod stdio;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -20,7 +20,7 @@ fn error_line(id: &serde_json::Value, code: i32, message: &str) -> String {
 }
 
 /// Classifies one input line: a message for the server, or an error line to print.
-fn parse_line(line: &str) -> Result<ClientJsonRpcMessage, String> {
+pub fn parse_line(line: &str) -> Result<ClientJsonRpcMessage, String> {
     let value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
         error_line(
             &serde_json::Value::Null,
