@@ -13,7 +13,9 @@ fn snapshot() -> &'static Snapshot {
     SNAP.get_or_init(|| Snapshot::load(KnowledgeSources::builtin()).expect("built-in knowledge"))
 }
 
-fuzz_target!(|data: &[u8]| {
+// Build the index before the first input: under the sanitizers it takes longer
+// than libFuzzer's per-input timeout, which would report start-up as a hang.
+fuzz_target!(init: { snapshot(); }, |data: &[u8]| {
     let query = String::from_utf8_lossy(data);
     let result = snapshot().index.search(&query, &SearchOptions::default());
     assert!(result.is_ok(), "a query must never be an error: {result:?}");
