@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 use std::path::{Component, Path};
 
+use crate::knowledge::read::parse_guide_uri;
 use crate::knowledge::{CATEGORIES, KnowledgeError, KnowledgeSources};
 use crate::snapshot::Snapshot;
 
@@ -210,15 +211,12 @@ fn rules_reference(snapshot: &Snapshot) -> String {
         "# Review rules\n\nThe anti-patterns `serverless-guide review` detects, by id. Check new code against them.\n\n| id | severity | what it finds | guidance |\n|---|---|---|---|\n",
     );
     for r in snapshot.rules.rules() {
-        let guidance = r
-            .guidance_uri
-            .trim_start_matches("guide://")
-            .split('#')
-            .next()
+        let guidance = parse_guide_uri(&r.guidance_uri)
+            .map(|(id, _)| id)
             .unwrap_or_default();
         let category = snapshot
             .library
-            .get(guidance)
+            .get(&guidance)
             .map(|d| d.meta.category.clone())
             .unwrap_or_default();
         let _ = writeln!(

@@ -6,8 +6,7 @@
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use crate::knowledge::read::parse_guide_uri;
-use crate::knowledge::validate::{KnownIds, Problem, load_eval};
+use crate::knowledge::validate::{KnownIds, Problem, guide_uri_problem, load_eval};
 use crate::knowledge::{KnowledgeError, KnowledgeSources, Library, synonyms::Synonyms};
 use crate::review::{ReviewError, RuleSet};
 use crate::scaffold::{ScaffoldCatalog, ScaffoldError};
@@ -245,27 +244,6 @@ pub fn validate(sources: &KnowledgeSources) -> ValidationReport {
 
 fn rule_guidance_problem(rule: &crate::review::Rule, library: &Library) -> Option<Problem> {
     let uri = rule.guidance_uri.as_str();
-    let (id, slug) = match parse_guide_uri(uri) {
-        Ok(parsed) => parsed,
-        Err(_) => {
-            return Some(Problem::general(format!(
-                "rule `{}`: guidance `{uri}` is not a guide:// URI",
-                rule.id
-            )));
-        }
-    };
-    let message = match library.get(&id) {
-        None => format!(
-            "rule `{}`: guidance document `{id}` does not exist",
-            rule.id
-        ),
-        Some(doc) => match slug {
-            Some(slug) if doc.section(&slug).is_none() => format!(
-                "rule `{}`: guidance `{uri}`: document `{id}` has no section `{slug}`",
-                rule.id
-            ),
-            _ => return None,
-        },
-    };
-    Some(Problem::general(message))
+    guide_uri_problem(library, uri)
+        .map(|why| Problem::general(format!("rule `{}`: guidance `{uri}`: {why}", rule.id)))
 }

@@ -219,22 +219,9 @@ fn check_document(doc: &Document, lib: &Library, known: &KnownIds, out: &mut Vec
         }
     }
     for (link, line) in &doc.links {
-        if let Some(rest) = link.strip_prefix("guide://") {
-            match parse_guide_uri(link) {
-                Ok((id, slug)) => match lib.get(&id) {
-                    None => problem(*line, format!("link {link}: no document `{id}`")),
-                    Some(target) => {
-                        if let Some(slug) = slug
-                            && target.section(&slug).is_none()
-                        {
-                            problem(
-                                *line,
-                                format!("link {link}: document `{id}` has no section `{slug}`"),
-                            );
-                        }
-                    }
-                },
-                Err(_) => problem(*line, format!("link guide://{rest} is malformed")),
+        if link.starts_with("guide://") {
+            if let Some(why) = guide_uri_problem(lib, link) {
+                problem(*line, format!("link {link}: {why}"));
             }
         } else if let Some(id) = link.strip_prefix("rule://") {
             if known.rules.as_ref().is_some_and(|r| !r.contains(id)) {
@@ -245,6 +232,21 @@ fn check_document(doc: &Document, lib: &Library, known: &KnownIds, out: &mut Vec
         {
             problem(*line, format!("link {link}: no scaffold `{id}`"));
         }
+    }
+}
+
+/// Why `uri` (`guide://id` or `guide://id#section`) does not lead to a document
+/// (and section) of `lib`, or `None` when it does. Links in documents and rules'
+/// `guidance_uri` are checked with it alike.
+pub fn guide_uri_problem(lib: &Library, uri: &str) -> Option<String> {
+    match parse_guide_uri(uri) {
+        Err(_) => Some("not a valid guide://<id>[#<section>] URI".into()),
+        Ok((id, slug)) => match lib.get(&id) {
+            None => Some(format!("no document `{id}`")),
+            Some(doc) => slug
+                .filter(|s| doc.section(s).is_none())
+                .map(|s| format!("document `{id}` has no section `{s}`")),
+        },
     }
 }
 

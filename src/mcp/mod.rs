@@ -91,20 +91,29 @@ impl GuideServer {
 
     /// A server over a shared, swappable snapshot (for live reload).
     pub fn with_state(state: Arc<ArcSwap<Snapshot>>) -> Self {
-        let mut tool_router = Self::guide_tools() + Self::review_tools() + Self::scaffold_tools();
-        for route in tool_router.map.values_mut() {
-            let tool = &mut route.attr;
-            tool.input_schema = Arc::new(compact_schema(tool.input_schema.as_ref().clone()));
-            if let Some(out) = &tool.output_schema {
-                tool.output_schema = Some(Arc::new(compact_schema(out.as_ref().clone())));
-            }
-        }
         Self {
             state,
-            tool_router,
+            tool_router: Self::all_tools().clone(),
             peers: None,
             ready: None,
         }
+    }
+
+    /// Every tool with compacted schemas, built once per process: HTTP creates a
+    /// server per session, and the schemas never change.
+    fn all_tools() -> &'static ToolRouter<Self> {
+        static TOOLS: std::sync::OnceLock<ToolRouter<GuideServer>> = std::sync::OnceLock::new();
+        TOOLS.get_or_init(|| {
+            let mut router = Self::guide_tools() + Self::review_tools() + Self::scaffold_tools();
+            for route in router.map.values_mut() {
+                let tool = &mut route.attr;
+                tool.input_schema = Arc::new(compact_schema(tool.input_schema.as_ref().clone()));
+                if let Some(out) = &tool.output_schema {
+                    tool.output_schema = Some(Arc::new(compact_schema(out.as_ref().clone())));
+                }
+            }
+            router
+        })
     }
 
     /// Registers every client that finishes initializing in `peers`, so live
@@ -116,8 +125,7 @@ impl GuideServer {
 
     /// Names of every tool this server can offer.
     pub fn all_tool_names() -> Vec<String> {
-        let router = Self::guide_tools() + Self::review_tools() + Self::scaffold_tools();
-        router
+        Self::all_tools()
             .list_all()
             .into_iter()
             .map(|t| t.name.to_string())

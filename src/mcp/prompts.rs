@@ -8,6 +8,7 @@ use rmcp::ErrorData as McpError;
 use rmcp::model::{GetPromptResult, Prompt, PromptArgument, PromptMessage, Role};
 use serde_json::{Map, Value};
 
+use crate::knowledge::read::parse_guide_uri;
 use crate::search::SearchOptions;
 use crate::snapshot::Snapshot;
 
@@ -450,13 +451,7 @@ fn select_sections(
             .unwrap_or_else(|| "serverless design principles".into());
     }
     let hits = snapshot.index.search(&query, &opts).unwrap_or_default();
-    let doc_of = |uri: &str| -> String {
-        uri.trim_start_matches("guide://")
-            .split('#')
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    };
+    let doc_of = |uri: &str| parse_guide_uri(uri).map(|(id, _)| id).unwrap_or_default();
     // Anchored documents first, then the rest in rank order.
     let mut ordered: Vec<&crate::search::SearchHit> = hits
         .iter()
@@ -479,15 +474,17 @@ fn select_sections(
         if out.len() >= EMBEDDED_SECTIONS {
             break;
         }
-        let id = doc_of(&hit.uri);
+        let Ok((id, slug)) = parse_guide_uri(&hit.uri) else {
+            continue;
+        };
         if seen.contains(&id) {
             continue;
         }
         let Some(doc) = snapshot.library.get(&id) else {
             continue;
         };
-        let slug = hit.uri.split_once('#').map(|(_, s)| s).unwrap_or("");
-        if let Some(section) = doc.section(slug) {
+        // A hit without a section is the document's introduction (slug "").
+        if let Some(section) = doc.section(slug.as_deref().unwrap_or_default()) {
             seen.push(id);
             out.push((hit.uri.clone(), section.markdown.clone()));
         }

@@ -11,6 +11,14 @@ use regex::Regex;
 
 use super::{Finding, Language, RuleSet};
 
+/// A constant pattern, compiled once per process (reviews run on every request).
+macro_rules! regex {
+    ($pattern:literal) => {{
+        static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+        RE.get_or_init(|| Regex::new($pattern).unwrap_or_else(|_| unreachable!("constant pattern")))
+    }};
+}
+
 type Check = fn(&Source<'_>) -> Vec<Hit>;
 
 const CHECKS: &[(&str, Check)] = &[("sqs-visibility-timeout-too-low", sqs_visibility_timeout)];
@@ -134,19 +142,15 @@ impl<'a> Source<'a> {
 }
 
 fn ts_construct() -> &'static Regex {
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"(?:\b(?:const|let|var)\s+|\bthis\.)([A-Za-z_$][\w$]*)\s*(?::\s*[\w$.<>]+\s*)?=\s*new\s+(?:[\w$]+\.)*([\w$]+)\s*\(")
-            .unwrap_or_else(|_| unreachable!("constant pattern"))
-    })
+    regex!(
+        r"(?:\b(?:const|let|var)\s+|\bthis\.)([A-Za-z_$][\w$]*)\s*(?::\s*[\w$.<>]+\s*)?=\s*new\s+(?:[\w$]+\.)*([\w$]+)\s*\("
+    )
 }
 
 fn py_construct() -> &'static Regex {
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"(?m)^[ \t]*(?:self\.)?([A-Za-z_]\w*)\s*(?::\s*[\w.\[\]]+\s*)?=\s*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)\s*\(")
-            .unwrap_or_else(|_| unreachable!("constant pattern"))
-    })
+    regex!(
+        r"(?m)^[ \t]*(?:self\.)?([A-Za-z_]\w*)\s*(?::\s*[\w.\[\]]+\s*)?=\s*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)\s*\("
+    )
 }
 
 /// The byte offset of the `)` that closes the call whose arguments start at
@@ -195,20 +199,9 @@ fn closing_paren(code: &str, from: usize, dialect: Dialect) -> Option<usize> {
 /// A `Duration.seconds|minutes|hours(N)` value of `key` in construct arguments:
 /// `Some(Some(secs))` when resolved, `Some(None)` when the key is there but its
 /// value is not a literal duration, `None` when the key is absent.
-fn duration_prop(
-    args: &str,
-    dialect: Dialect,
-    key_ts: &str,
-    key_py: &str,
-) -> Option<Option<(u64, usize, usize)>> {
-    let key = match dialect {
-        Dialect::TypeScript => format!(r"\b{key_ts}\s*:"),
-        Dialect::Python => format!(r"\b{key_py}\s*="),
-    };
-    let key_re = Regex::new(&key).ok()?;
-    let at = key_re.find(args)?;
-    let value_re =
-        Regex::new(r"^\s*(?:[\w$]+\.)*Duration\.(seconds|minutes|hours)\(\s*(\d+)\s*\)").ok()?;
+fn duration_prop(args: &str, key: &Regex) -> Option<Option<(u64, usize, usize)>> {
+    let at = key.find(args)?;
+    let value_re = regex!(r"^\s*(?:[\w$]+\.)*Duration\.(seconds|minutes|hours)\(\s*(\d+)\s*\)");
     let rest = args.get(at.end()..)?;
     let Some(c) = value_re.captures(rest) else {
         return Some(None);
@@ -252,38 +245,36 @@ fn sqs_visibility_timeout(src: &Source<'_>) -> Vec<Hit> {
     };
 
     let mut pairs: Vec<(String, String)> = Vec::new();
-    let wiring = match src.dialect {
-        Dialect::TypeScript => Regex::new(
-            r"(?:\bthis\.)?([A-Za-z_$][\w$]*)\s*\.\s*addEventSource\(\s*new\s+(?:[\w$]+\.)*SqsEventSource\(\s*(?:this\.)?([A-Za-z_$][\w$]*)\s*[,)]",
+    let (wiring, in_props, timeout_key, visibility_key) = match src.dialect {
+        Dialect::TypeScript => (
+            regex!(
+                r"(?:\bthis\.)?([A-Za-z_$][\w$]*)\s*\.\s*addEventSource\(\s*new\s+(?:[\w$]+\.)*SqsEventSource\(\s*(?:this\.)?([A-Za-z_$][\w$]*)\s*[,)]"
+            ),
+            regex!(r"new\s+(?:[\w$]+\.)*SqsEventSource\(\s*(?:this\.)?([A-Za-z_$][\w$]*)\s*[,)]"),
+            regex!(r"\btimeout\s*:"),
+            regex!(r"\bvisibilityTimeout\s*:"),
         ),
-        Dialect::Python => Regex::new(
-            r"(?:\bself\.)?([A-Za-z_]\w*)\s*\.\s*add_event_source\(\s*(?:[A-Za-z_]\w*\.)*SqsEventSource\(\s*(?:self\.)?([A-Za-z_]\w*)\s*[,)]",
+        Dialect::Python => (
+            regex!(
+                r"(?:\bself\.)?([A-Za-z_]\w*)\s*\.\s*add_event_source\(\s*(?:[A-Za-z_]\w*\.)*SqsEventSource\(\s*(?:self\.)?([A-Za-z_]\w*)\s*[,)]"
+            ),
+            regex!(r"(?:[A-Za-z_]\w*\.)*SqsEventSource\(\s*(?:self\.)?([A-Za-z_]\w*)\s*[,)]"),
+            regex!(r"\btimeout\s*="),
+            regex!(r"\bvisibility_timeout\s*="),
         ),
     };
-    if let Ok(re) = wiring {
-        for c in re.captures_iter(src.code) {
-            if let (Some(f), Some(q)) = (c.get(1), c.get(2)) {
-                pairs.push((f.as_str().to_string(), q.as_str().to_string()));
-            }
+    for c in wiring.captures_iter(src.code) {
+        if let (Some(f), Some(q)) = (c.get(1), c.get(2)) {
+            pairs.push((f.as_str().to_string(), q.as_str().to_string()));
         }
     }
-    let in_props = match src.dialect {
-        Dialect::TypeScript => Regex::new(
-            r"new\s+(?:[\w$]+\.)*SqsEventSource\(\s*(?:this\.)?([A-Za-z_$][\w$]*)\s*[,)]",
-        ),
-        Dialect::Python => {
-            Regex::new(r"(?:[A-Za-z_]\w*\.)*SqsEventSource\(\s*(?:self\.)?([A-Za-z_]\w*)\s*[,)]")
-        }
-    };
-    if let Ok(re) = in_props {
-        for f in constructs
-            .iter()
-            .filter(|c| FUNCTION_CTORS.contains(&c.ctor.as_str()))
-        {
-            for c in re.captures_iter(f.args) {
-                if let Some(q) = c.get(1) {
-                    pairs.push((f.name.clone(), q.as_str().to_string()));
-                }
+    for f in constructs
+        .iter()
+        .filter(|c| FUNCTION_CTORS.contains(&c.ctor.as_str()))
+    {
+        for c in in_props.captures_iter(f.args) {
+            if let Some(q) = c.get(1) {
+                pairs.push((f.name.clone(), q.as_str().to_string()));
             }
         }
     }
@@ -295,17 +286,12 @@ fn sqs_visibility_timeout(src: &Source<'_>) -> Vec<Hit> {
         let (Some(f), Some(q)) = (find(&f_name, FUNCTION_CTORS), find(&q_name, &["Queue"])) else {
             continue;
         };
-        let timeout = match duration_prop(f.args, src.dialect, "timeout", "timeout") {
+        let timeout = match duration_prop(f.args, timeout_key) {
             None => DEFAULT_FUNCTION_TIMEOUT,
             Some(Some((secs, _, _))) => secs,
             Some(None) => continue,
         };
-        let (visibility, start, end) = match duration_prop(
-            q.args,
-            src.dialect,
-            "visibilityTimeout",
-            "visibility_timeout",
-        ) {
+        let (visibility, start, end) = match duration_prop(q.args, visibility_key) {
             None => (
                 DEFAULT_VISIBILITY_TIMEOUT,
                 q.name_start,
