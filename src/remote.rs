@@ -168,6 +168,9 @@ impl RemoteKnowledge {
             .iter()
             .map(|url| parse_remote(url, &opts.cache_dir))
             .collect::<Result<Vec<_>, _>>()?;
+        // rustls 0.23.48 deprecates the ring provider (no post-quantum key exchange);
+        // the other provider, aws-lc-rs, needs a C and CMake build we keep out.
+        #[allow(deprecated)]
         let tls = hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
             .map_err(|e| RemoteError::Fetch {

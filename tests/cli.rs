@@ -65,8 +65,10 @@ fn search_text_and_filters() {
 
 #[test]
 fn usage_errors_exit_2_with_a_message() {
+    let long_query = "queue ".repeat(200);
     for args in [
         vec!["search"],
+        vec!["search", long_query.as_str()],
         vec!["search", "   "],
         vec!["search", "x", "--limit", "0"],
         vec!["search", "x", "--category", "astrology"],

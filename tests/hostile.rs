@@ -343,11 +343,40 @@ fn hostile_requests_get_clear_errors_and_the_server_keeps_answering() {
             json!({"jsonrpc":"2.0","id":34,"method":"admin/shutdown"}),
         ),
         ("empty method", json!({"jsonrpc":"2.0","id":35,"method":""})),
+        // Found by the hostile-input sweep: the first overflowed the stack and
+        // killed the server; the second took minutes of CPU.
+        (
+            "template nested 300,000 levels by `- - -`",
+            tool(
+                36,
+                "review_code",
+                json!({"code": format!("Resources:\n  {}x\n", "- ".repeat(300_000)), "language": "cloudformation"}),
+            ),
+        ),
+        (
+            "300,000 chained calls",
+            tool(
+                37,
+                "review_code",
+                json!({"code": format!("a{};", "()".repeat(300_000)), "language": "typescript"}),
+            ),
+        ),
     ];
     assert!(cases.len() >= 30);
-    // Search accepts any string by design (no query is an error); these must be
-    // answered normally, just bounded.
-    let answered = ["query of syntax only", "very long query"];
+    // Query syntax is plain text to search, not an error: answered normally.
+    let answered = ["query of syntax only"];
+    // Errors for a limit name it.
+    let names_the_limit = [
+        ("code over the size limit", "1048576 bytes"),
+        ("deeply nested JSON template", "levels deep"),
+        ("deeply nested YAML template", "levels deep"),
+        ("YAML alias bomb", "limit for YAML aliases"),
+        ("very long query", "limit of 1000 characters"),
+        ("max_chars out of range", "between 200 and 200000"),
+        ("oversized prompt argument", "200000"),
+        ("template nested 300,000 levels by `- - -`", "levels deep"),
+        ("300,000 chained calls", "limit of 1000 levels"),
+    ];
     let mut s = Server::start();
     let rss_start = s.rss_kib();
     for (case, request) in cases {
@@ -362,6 +391,13 @@ fn hostile_requests_get_clear_errors_and_the_server_keeps_answering() {
             );
         } else {
             assert_clear_error(case, &r);
+            if let Some((_, words)) = names_the_limit.iter().find(|(c, _)| *c == case) {
+                let text = r.to_string();
+                assert!(
+                    text.contains(words),
+                    "{case}: the error must name the limit ({words}): {text}"
+                );
+            }
         }
         s.still_answers(case);
     }

@@ -242,3 +242,46 @@ fn template_parse_errors_are_input_errors() {
     let err = review(&rules, "   ", None, None).expect_err("no language");
     assert!(err.to_string().contains("language"), "{err}");
 }
+
+#[test]
+fn code_nested_past_the_syntax_depth_limit_is_an_error_naming_it() {
+    // 300,000 chained calls took minutes to match (found by the hostile-input sweep).
+    let rules = rules();
+    for (lang, code) in [
+        (Language::TypeScript, format!("a{};", "()".repeat(300_000))),
+        (Language::Python, format!("a{}", "()".repeat(300_000))),
+    ] {
+        let err = review(&rules, &code, Some(lang), None).expect_err("too deep");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("levels deep") && msg.contains("limit of 1000 levels"),
+            "{msg}"
+        );
+    }
+    // Real code, even bundled, nests under a hundred levels.
+    let ok = format!("a{};", "()".repeat(400));
+    assert!(review(&rules, &ok, Some(Language::TypeScript), None).is_ok());
+}
+
+#[test]
+fn a_review_past_its_time_budget_is_an_error_naming_it() {
+    use serverless_guide::review::review_within;
+    use std::time::Duration;
+    let rules = rules();
+    let handler = "import boto3\n\ndef handler(event, context):\n    return boto3.client('s3')\n";
+    let template = "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n";
+    for (code, lang) in [
+        (handler, Language::Python),
+        (template, Language::CloudFormation),
+    ] {
+        let err =
+            review_within(&rules, code, Some(lang), None, Duration::ZERO).expect_err("over budget");
+        assert!(
+            err.to_string().contains("time budget of 0 ms per request"),
+            "{err}"
+        );
+        let ok = review_within(&rules, code, Some(lang), None, Duration::from_secs(60))
+            .expect("within budget");
+        assert!(!ok.findings.is_empty(), "{lang:?}: {ok:?}");
+    }
+}

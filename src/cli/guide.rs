@@ -63,6 +63,9 @@ pub fn search(ctx: &Context, args: &SearchArgs) -> anyhow::Result<i32> {
             "the query is empty: say what you want to know, e.g. `serverless-guide search \"sqs dead letter queue\"`"
         );
     }
+    if let Some(problem) = serverless_guide::search::query_problem(&args.query) {
+        anyhow::bail!(problem);
+    }
     check_filters(args.category.as_deref(), args.service.as_deref())?;
     let snapshot = ctx.snapshot_with_index(args.index.as_deref())?;
     let opts = SearchOptions {

@@ -88,6 +88,9 @@ impl GuideServer {
                 "query must not be empty: describe what you want to know in plain words".into(),
             );
         }
+        if let Some(problem) = crate::search::query_problem(&args.query) {
+            return Err(problem);
+        }
         check_filters(args.category.as_deref(), args.service.as_deref())?;
         let limit = args.limit.unwrap_or(5);
         if !(1..=20).contains(&limit) {

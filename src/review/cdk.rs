@@ -121,6 +121,7 @@ impl<'a> Source<'a> {
             Dialect::TypeScript => ts_construct(),
             Dialect::Python => py_construct(),
         };
+        let pairs = paren_pairs(self.code, self.dialect);
         re.captures_iter(self.code)
             .filter_map(|c| {
                 let whole = c.get(0)?;
@@ -128,7 +129,7 @@ impl<'a> Source<'a> {
                 let ctor = c.get(2)?;
                 // The match ends just after the opening parenthesis.
                 let args_start = whole.end();
-                let args_end = closing_paren(self.code, args_start, self.dialect)?;
+                let args_end = *pairs.get(&args_start)?;
                 Some(Construct {
                     name: name.as_str().to_string(),
                     ctor: ctor.as_str().to_string(),
@@ -153,19 +154,24 @@ fn py_construct() -> &'static Regex {
     )
 }
 
-/// The byte offset of the `)` that closes the call whose arguments start at
-/// `from`, skipping string literals and comments; `None` if unbalanced.
-fn closing_paren(code: &str, from: usize, dialect: Dialect) -> Option<usize> {
+/// For every `(` outside strings and comments, the byte offset just after it
+/// mapped to the offset of the `)` that closes it. One pass over the code: a
+/// search per construct was quadratic on thousands of unclosed calls.
+fn paren_pairs(code: &str, dialect: Dialect) -> HashMap<usize, usize> {
     let bytes = code.as_bytes();
-    let mut depth = 1usize;
-    let mut i = from;
+    let mut pairs = HashMap::new();
+    // Offsets just after each open bracket; brackets of any kind nest together.
+    let mut open: Vec<(u8, usize)> = Vec::new();
+    let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         match b {
-            b'(' | b'[' | b'{' => depth += 1,
+            b'(' | b'[' | b'{' => open.push((b, i + 1)),
             b')' | b']' | b'}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return (b == b')').then_some(i);
+                if let Some((opener, after)) = open.pop()
+                    && opener == b'('
+                    && b == b')'
+                {
+                    pairs.insert(after, i);
                 }
             }
             b'"' | b'\'' | b'`' => {
@@ -193,7 +199,7 @@ fn closing_paren(code: &str, from: usize, dialect: Dialect) -> Option<usize> {
         }
         i += 1;
     }
-    None
+    pairs
 }
 
 /// A `Duration.seconds|minutes|hours(N)` value of `key` in construct arguments:
@@ -353,14 +359,24 @@ mod tests {
     }
 
     #[test]
-    fn closing_paren_skips_strings_and_comments() {
-        let code = "a, \")\", ')' // )\n, b)";
+    fn parens_pair_past_strings_and_comments() {
+        let code = "f(a, \")\", ')' // )\n, b)";
+        let pairs = paren_pairs(code, Dialect::TypeScript);
+        assert_eq!(pairs.get(&2), Some(&(code.len() - 1)));
+        let py = "f(a, ')' # )\n, b)";
         assert_eq!(
-            closing_paren(code, 0, Dialect::TypeScript),
-            Some(code.len() - 1)
+            paren_pairs(py, Dialect::Python).get(&2),
+            Some(&(py.len() - 1))
         );
-        let py = "a, ')' # )\n, b)";
-        assert_eq!(closing_paren(py, 0, Dialect::Python), Some(py.len() - 1));
-        assert_eq!(closing_paren("(", 0, Dialect::Python), None);
+        assert!(paren_pairs("f(", Dialect::Python).is_empty());
+        // A `(` closed by another kind of bracket is not a call's argument list.
+        assert!(paren_pairs("f(a]", Dialect::TypeScript).is_empty());
+        // Thousands of unclosed calls: each construct is skipped, none is searched for.
+        let unclosed = format!(
+            "import 'aws-cdk-lib';\n{}",
+            "const q = new Queue(\n".repeat(20_000)
+        );
+        let src = Source::new(&unclosed, Dialect::TypeScript);
+        assert!(src.constructs().is_empty());
     }
 }

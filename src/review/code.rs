@@ -8,17 +8,22 @@ use ast_grep_core::tree_sitter::LanguageExt;
 use ast_grep_core::{Matcher as _, NodeMatch};
 use ast_grep_language::SupportLang;
 
-use super::{Finding, Language, RuleSet, Severity};
+use super::{Deadline, Finding, Language, MAX_SYNTAX_DEPTH, ReviewError, RuleSet, Severity};
 
 /// Scans `code` with the matchers for `lang`. `lang` is never CloudFormation here.
-pub(crate) fn scan(rules: &RuleSet, lang: Language, code: &str) -> Vec<Finding> {
+pub(crate) fn scan(
+    rules: &RuleSet,
+    lang: Language,
+    code: &str,
+    deadline: &Deadline,
+) -> Result<Vec<Finding>, ReviewError> {
     // Only whitelisted grammars are reachable from here: JavaScript is parsed with
     // the TypeScript grammar so the same matchers serve both.
     let (grammar, matchers) = match lang {
         Language::TypeScript | Language::JavaScript => (SupportLang::TypeScript, &rules.typescript),
         Language::Tsx => (SupportLang::Tsx, &rules.tsx),
         Language::Python => (SupportLang::Python, &rules.python),
-        Language::CloudFormation => return Vec::new(),
+        Language::CloudFormation => return Ok(Vec::new()),
     };
     // File-level conditions are checked once here rather than per candidate node.
     let active: Vec<&RuleConfig<SupportLang>> = matchers
@@ -27,9 +32,16 @@ pub(crate) fn scan(rules: &RuleSet, lang: Language, code: &str) -> Vec<Finding> 
         .map(|m| &m.cfg)
         .collect();
     if active.is_empty() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let grep = grammar.ast_grep(code);
+    deadline.check()?;
+    let depth = syntax_depth(&grep.root().get_inner_node());
+    if depth > MAX_SYNTAX_DEPTH {
+        return Err(ReviewError::Input(format!(
+            "the code nests {depth} levels deep in its syntax tree, over review's limit of {MAX_SYNTAX_DEPTH} levels"
+        )));
+    }
     // One pass over the tree, dispatching each node to the rules that can match its kind
     // (ast-grep's CombinedScan does the same plus a second pass for its own suppression
     // comments, which we do not use).
@@ -47,7 +59,10 @@ pub(crate) fn scan(rules: &RuleSet, lang: Language, code: &str) -> Vec<Finding> 
         }
     }
     let mut found: Vec<Vec<NodeMatch<'_, _>>> = (0..active.len()).map(|_| Vec::new()).collect();
-    for node in grep.root().dfs() {
+    for (n, node) in grep.root().dfs().enumerate() {
+        if n % 1024 == 0 {
+            deadline.check()?;
+        }
         let Some(idxs) = by_kind.get(node.kind_id() as usize) else {
             continue;
         };
@@ -94,5 +109,25 @@ pub(crate) fn scan(rules: &RuleSet, lang: Language, code: &str) -> Vec<Finding> 
             });
         }
     }
-    out
+    Ok(out)
+}
+
+/// The depth of the deepest node, walked with a cursor: no recursion, one visit
+/// per node.
+fn syntax_depth(root: &tree_sitter::Node<'_>) -> usize {
+    let mut cursor = root.walk();
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    loop {
+        if cursor.goto_first_child() {
+            depth += 1;
+            deepest = deepest.max(depth);
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return deepest;
+            }
+            depth -= 1;
+        }
+    }
 }

@@ -15,6 +15,8 @@ pub mod sarif;
 mod suppress;
 pub mod template;
 
+use std::time::{Duration, Instant};
+
 use serde::{Deserialize, Serialize};
 
 pub use detect::{Language, detect_language};
@@ -148,12 +150,61 @@ pub struct Review {
 /// error that names the limit, so a request's time and memory stay bounded.
 pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
 
+/// Deepest syntax tree a code review accepts. Rules that look at a node's
+/// ancestors or descendants cost time in proportion to depth, so 300,000 chained
+/// calls took minutes to review; written code (and bundled CDK output) stays far
+/// below this.
+pub const MAX_SYNTAX_DEPTH: usize = 1_000;
+
+/// Wall-clock time one review may take. It is checked between units of work (a
+/// batch of syntax nodes, one template check), so a review that runs over ends
+/// with an error naming this limit instead of holding a thread.
+pub const TIME_BUDGET: Duration = Duration::from_secs(10);
+
+/// When a review must stop.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Deadline {
+    start: Instant,
+    budget: Duration,
+}
+
+impl Deadline {
+    fn new(budget: Duration) -> Self {
+        Self {
+            start: Instant::now(),
+            budget,
+        }
+    }
+
+    pub(crate) fn check(&self) -> Result<(), ReviewError> {
+        if self.start.elapsed() <= self.budget {
+            return Ok(());
+        }
+        Err(ReviewError::Input(format!(
+            "the review ran past its time budget of {} ms per request and was stopped; review a smaller file",
+            self.budget.as_millis()
+        )))
+    }
+}
+
 pub fn review(
     rules: &RuleSet,
     code: &str,
     language: Option<Language>,
     filename: Option<&str>,
 ) -> Result<Review, ReviewError> {
+    review_within(rules, code, language, filename, TIME_BUDGET)
+}
+
+/// [`review`] with another time budget than [`TIME_BUDGET`].
+pub fn review_within(
+    rules: &RuleSet,
+    code: &str,
+    language: Option<Language>,
+    filename: Option<&str>,
+    budget: Duration,
+) -> Result<Review, ReviewError> {
+    let deadline = Deadline::new(budget);
     if code.len() > MAX_INPUT_BYTES {
         return Err(ReviewError::Input(format!(
             "{} bytes is over review's limit of {MAX_INPUT_BYTES} bytes (1 MiB) per file: review one file at a time",
@@ -170,9 +221,9 @@ pub fn review(
         })?,
     };
     let raw = match lang {
-        Language::CloudFormation => template::review_template(rules, code)?,
+        Language::CloudFormation => template::review_template(rules, code, &deadline)?,
         _ => {
-            let mut found = code::scan(rules, lang, code);
+            let mut found = code::scan(rules, lang, code, &deadline)?;
             found.extend(cdk::scan(rules, lang, code));
             found
         }

@@ -24,8 +24,21 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term, doc};
 
 use crate::knowledge::{Document, Library, synonyms::Synonyms};
 
-/// Longest query accepted, in characters; longer input is cut (never an error).
+/// Longest query accepted, in characters. The CLI and the MCP tool refuse longer
+/// ones with [`query_problem`]; [`SearchIndex::search`] itself cuts them, so the
+/// library never fails on a string.
 pub const MAX_QUERY_CHARS: usize = 1_000;
+
+/// Why a user's query cannot be searched: too long. (Empty queries get a message
+/// suited to each front end.)
+pub fn query_problem(query: &str) -> Option<String> {
+    let n = query.chars().count();
+    (n > MAX_QUERY_CHARS).then(|| {
+        format!(
+            "query is {n} characters long, over the limit of {MAX_QUERY_CHARS} characters: keep the key words (services, the error, the decision) and drop the rest"
+        )
+    })
+}
 /// Largest `limit` a search may ask for.
 pub const MAX_LIMIT: usize = 20;
 

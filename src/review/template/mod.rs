@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 pub use model::{Node, Span, Value};
 
-use super::{Finding, ReviewError, RuleSet, Severity};
+use super::{Deadline, Finding, ReviewError, RuleSet, Severity};
 
 /// Ids of the checks implemented in Rust.
 pub fn has_check(id: &str) -> bool {
@@ -211,7 +211,11 @@ impl Out<'_> {
 }
 
 /// Runs every template check whose rule is loaded.
-pub(crate) fn review_template(rules: &RuleSet, code: &str) -> Result<Vec<Finding>, ReviewError> {
+pub(crate) fn review_template(
+    rules: &RuleSet,
+    code: &str,
+    deadline: &Deadline,
+) -> Result<Vec<Finding>, ReviewError> {
     let t = Template::parse(code)?;
     let mut out = Out {
         rules,
@@ -219,6 +223,7 @@ pub(crate) fn review_template(rules: &RuleSet, code: &str) -> Result<Vec<Finding
     };
     for (id, check) in checks::CHECKS {
         if rules.get(id).is_some_and(|r| r.template_check) {
+            deadline.check()?;
             check(&t, &mut out);
         }
     }

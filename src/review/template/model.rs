@@ -246,19 +246,94 @@ pub fn sub_vars(s: &str) -> Vec<String> {
     out
 }
 
+/// Deepest nesting of mappings and sequences a template may have, counting what
+/// aliases expand to. Real templates stay under 20; building and walking the tree
+/// recurses, so deeper input is refused before the tree is built.
+pub const MAX_TEMPLATE_DEPTH: usize = 128;
+
+/// Most nodes that YAML aliases may expand to (saphyr's own budget), against
+/// "billion laughs" documents.
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
 /// Parses a template; the error names the line.
 pub fn parse(code: &str) -> Result<Node, String> {
+    check_depth(code)?;
     let docs = MarkedYaml::load_from_str(code).map_err(|e| {
         let m = e.marker();
+        let info = e.info();
+        let info = if info.contains("alias expansion") {
+            format!(
+                "its aliases expand to more than {MAX_ALIAS_NODES} nodes, the limit for YAML aliases"
+            )
+        } else {
+            info.to_string()
+        };
         format!(
-            "cannot parse the template at line {}, column {}: {}",
+            "cannot parse the template at line {}, column {}: {info}",
             m.line(),
             m.col() + 1,
-            e.info()
         )
     })?;
     let doc = docs.into_iter().next().ok_or("the template is empty")?;
     Ok(convert(&doc))
+}
+
+/// Refuses a template nested deeper than [`MAX_TEMPLATE_DEPTH`], reading parser
+/// events (no recursion). An alias counts as deep as the node it names. Other
+/// syntax errors are left to the loader, which reports them with more context.
+fn check_depth(code: &str) -> Result<(), String> {
+    use saphyr_parser::{Event, Parser};
+    use std::collections::HashMap;
+
+    struct Open {
+        anchor: usize,
+        /// Height of the tallest child so far (a scalar is 0).
+        tallest: usize,
+    }
+    let too_deep = |line: usize| {
+        Err(format!(
+            "the template nests mappings and sequences more than {MAX_TEMPLATE_DEPTH} levels deep at line {line}, over the limit for templates"
+        ))
+    };
+    let mut open: Vec<Open> = Vec::new();
+    let mut heights: HashMap<usize, usize> = HashMap::new();
+    for event in Parser::new_from_str(code) {
+        let (event, span) = match event {
+            Ok(e) => e,
+            // The scanner's own cap on flow nesting (`[[[...`) is the same limit.
+            Err(e) if e.info().contains("recursion limit") => return too_deep(e.marker().line()),
+            Err(_) => return Ok(()),
+        };
+        let child_height = match event {
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push(Open { anchor, tallest: 0 });
+                if open.len() > MAX_TEMPLATE_DEPTH {
+                    return too_deep(span.start.line());
+                }
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(done) = open.pop() else { continue };
+                let height = done.tallest + 1;
+                if done.anchor != 0 {
+                    heights.insert(done.anchor, height);
+                }
+                height
+            }
+            Event::Alias(id) => {
+                let height = heights.get(&id).copied().unwrap_or(0);
+                if open.len() + height > MAX_TEMPLATE_DEPTH {
+                    return too_deep(span.start.line());
+                }
+                height
+            }
+            _ => continue,
+        };
+        if let Some(parent) = open.last_mut() {
+            parent.tallest = parent.tallest.max(child_height);
+        }
+    }
+    Ok(())
 }
 
 fn span_of(y: &MarkedYaml<'_>) -> Span {
@@ -379,5 +454,53 @@ mod tests {
             .path(&["Resources", "Q", "Properties", "VisibilityTimeout"])
             .expect("v");
         assert_eq!(v.as_f64(), Some(30.0));
+    }
+
+    #[test]
+    fn block_nesting_past_the_limit_is_refused_before_the_tree_is_built() {
+        // `- - - x` nests one sequence per two bytes: 300,000 levels overflowed the
+        // stack when the tree was built (found by the hostile-input sweep).
+        let code = format!(
+            "Resources:\n  A:\n    X:\n      {}x\n",
+            "- ".repeat(300_000)
+        );
+        let err = parse(&code).expect_err("too deep");
+        assert!(err.contains("more than 128 levels deep at line 4"), "{err}");
+        let ok = format!("Resources:\n  {}x\n", "- ".repeat(MAX_TEMPLATE_DEPTH - 2));
+        assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn aliases_count_as_deep_as_what_they_name() {
+        // Each anchor wraps the previous alias in 20 more levels: shallow text,
+        // deep tree once aliases are expanded.
+        let mut code = String::from("Resources:\n  a0: &a0 x\n");
+        for i in 1..10 {
+            let p = i - 1;
+            code.push_str(&format!(
+                "  a{i}: &a{i} {}*a{p}{}\n",
+                "[".repeat(20),
+                "]".repeat(20)
+            ));
+        }
+        let err = parse(&code).expect_err("too deep");
+        assert!(err.contains("more than 128 levels deep at line 9"), "{err}");
+    }
+
+    #[test]
+    fn an_alias_bomb_names_the_alias_limit() {
+        let mut code = String::from("Resources:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..8 {
+            let p = i - 1;
+            code.push_str(&format!(
+                "  a{i}: &a{i} [{}]\n",
+                vec![format!("*a{p}"); 10].join(", ")
+            ));
+        }
+        let err = parse(&code).expect_err("bomb");
+        assert!(
+            err.contains("more than 100000 nodes, the limit for YAML aliases"),
+            "{err}"
+        );
     }
 }
