@@ -252,6 +252,29 @@ async fn host_origin_body_json_and_session_probes() {
     assert_eq!(r.status(), 413, "2 MiB body");
     let r = base().body("{not json").send().await.unwrap();
     assert_eq!(r.status(), 400, "malformed JSON");
+    // Valid JSON that is not one JSON-RPC message: 400 and a JSON-RPC error saying why
+    // (rmcp alone answers 415).
+    let deep_params = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}1{}}}"#,
+        r#"{"a":"#.repeat(10_000),
+        "}".repeat(10_000)
+    );
+    for (body, says) in [
+        (r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#, "batches"),
+        ("null", "JSON object"),
+        (r#"{"id":1,"method":"ping"}"#, "jsonrpc"),
+        (r#"{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}"#, "`id`"),
+        (r#"{"jsonrpc":"2.0","id":1,"method":5}"#, "`method`"),
+        (r#"{"jsonrpc":"2.0","id":1}"#, "`method`"),
+        (deep_params.as_str(), "deeper than 128 levels"),
+    ] {
+        let r = base().body(body.to_string()).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{body}");
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], -32600, "{body}: {v}");
+        let msg = v["error"]["message"].as_str().unwrap_or_default();
+        assert!(msg.contains(says), "{body}: {msg}");
+    }
     let list = json!({"jsonrpc":"2.0","id":2,"method":"tools/list"});
     let r = base()
         .header("mcp-session-id", "no-such-session")

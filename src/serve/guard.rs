@@ -255,6 +255,59 @@ struct Call {
     tool: String,
 }
 
+/// Deepest JSON nesting in a request: serde_json's own recursion limit, which
+/// rmcp meets when it decodes the body.
+const MAX_JSON_DEPTH: usize = 128;
+
+/// Why a body is not one JSON-RPC 2.0 message, as (JSON-RPC code, message). rmcp
+/// answers valid JSON of the wrong shape with 415 and a Rust error text; a client
+/// deserves 400 and an error that says what is wrong.
+fn rpc_body_problem(body: &[u8]) -> Option<(i32, String)> {
+    use serde_json::Value;
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) if e.to_string().contains("recursion limit") => {
+            return Some((
+                -32600,
+                format!(
+                    "Invalid Request: the JSON nests deeper than {MAX_JSON_DEPTH} levels, the limit for a request"
+                ),
+            ));
+        }
+        Err(_) => {
+            return Some((
+                -32700,
+                "Parse error: the request body is not valid JSON".to_string(),
+            ));
+        }
+    };
+    let invalid = |why: &str| Some((-32600, format!("Invalid Request: {why}")));
+    let msg = match &value {
+        Value::Object(m) => m,
+        Value::Array(_) => {
+            return invalid(
+                "batches are not supported (MCP removed them in 2025-06-18); send one JSON-RPC message per request",
+            );
+        }
+        _ => return invalid("the body must be one JSON-RPC 2.0 message (a JSON object)"),
+    };
+    if msg.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return invalid("`jsonrpc` must be \"2.0\"");
+    }
+    let method = msg.get("method");
+    // Only an error response may carry a null id.
+    let id_ok = |id: &Value| id.is_string() || id.is_number() || (id.is_null() && method.is_none());
+    if msg.get("id").is_some_and(|id| !id_ok(id)) {
+        return invalid("`id` must be a string or a number");
+    }
+    match method {
+        Some(Value::String(m)) if !m.is_empty() => None,
+        Some(_) => invalid("`method` must be a non-empty string"),
+        None if msg.contains_key("result") || msg.contains_key("error") => None,
+        None => invalid("a message needs a `method` (or is a response with `result` or `error`)"),
+    }
+}
+
 fn peek_call(body: &[u8]) -> Call {
     #[derive(serde::Deserialize)]
     struct Msg {
@@ -444,14 +497,11 @@ async fn guarded(guard: &Guard, req: Request, next: Next, client: &str) -> (Resp
             Ok(b) => b,
             Err(_) => return (payload_too_large(guard.max_body), Call::default()),
         };
-        // Malformed JSON is a JSON-RPC parse error (400), on every endpoint alike.
-        if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() {
+        // Malformed JSON, or JSON that is not one JSON-RPC message: 400 with a
+        // JSON-RPC error, on every endpoint alike.
+        if let Some((code, problem)) = rpc_body_problem(&bytes) {
             return (
-                rpc_error(
-                    StatusCode::BAD_REQUEST,
-                    -32700,
-                    "Parse error: the request body is not valid JSON",
-                ),
+                rpc_error(StatusCode::BAD_REQUEST, code, &problem),
                 Call::default(),
             );
         }
