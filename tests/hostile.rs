@@ -361,6 +361,15 @@ fn hostile_requests_get_clear_errors_and_the_server_keeps_answering() {
                 json!({"code": format!("a{};", "()".repeat(300_000)), "language": "typescript"}),
             ),
         ),
+        // rmcp alone answered these "method not found: tools/call".
+        (
+            "tool arguments as a string",
+            json!({"jsonrpc":"2.0","id":38,"method":"tools/call","params":{"name":"search_guidance","arguments":"sqs"}}),
+        ),
+        (
+            "unknown log level",
+            json!({"jsonrpc":"2.0","id":39,"method":"logging/setLevel","params":{"level":"loud"}}),
+        ),
     ];
     assert!(cases.len() >= 30);
     // Query syntax is plain text to search, not an error: answered normally.
@@ -376,6 +385,11 @@ fn hostile_requests_get_clear_errors_and_the_server_keeps_answering() {
         ("oversized prompt argument", "200000"),
         ("template nested 300,000 levels by `- - -`", "levels deep"),
         ("300,000 chained calls", "limit of 1000 levels"),
+        (
+            "tool arguments as a string",
+            "Invalid params for `tools/call`",
+        ),
+        ("unknown log level", "Invalid params for `logging/setLevel`"),
     ];
     let mut s = Server::start();
     let rss_start = s.rss_kib();

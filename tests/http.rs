@@ -261,7 +261,7 @@ async fn host_origin_body_json_and_session_probes() {
     );
     for (body, says) in [
         (r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#, "batches"),
-        ("null", "JSON object"),
+        ("null", "JSON-RPC 2.0 object"),
         (r#"{"id":1,"method":"ping"}"#, "jsonrpc"),
         (r#"{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}"#, "`id`"),
         (r#"{"jsonrpc":"2.0","id":1,"method":5}"#, "`method`"),
@@ -275,6 +275,20 @@ async fn host_origin_body_json_and_session_probes() {
         let msg = v["error"]["message"].as_str().unwrap_or_default();
         assert!(msg.contains(says), "{body}: {msg}");
     }
+    // Params that do not fit the method: the request's own id, so the client's
+    // pending call gets the answer (rmcp alone says "method not found").
+    let r = base()
+        .json(&json!({"jsonrpc":"2.0","id":41,"method":"tools/call","params":{"name":"search_guidance","arguments":"sqs"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        (v["id"].clone(), v["error"]["code"].clone()),
+        (json!(41), json!(-32602)),
+        "{v}"
+    );
     let list = json!({"jsonrpc":"2.0","id":2,"method":"tools/list"});
     let r = base()
         .header("mcp-session-id", "no-such-session")

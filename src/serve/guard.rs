@@ -18,8 +18,8 @@ use futures::StreamExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use tokio::sync::Semaphore;
 
-use super::HttpConfig;
 use super::metrics::Metrics;
+use super::{HttpConfig, jsonrpc};
 
 const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
@@ -259,53 +259,44 @@ struct Call {
 /// rmcp meets when it decodes the body.
 const MAX_JSON_DEPTH: usize = 128;
 
-/// Why a body is not one JSON-RPC 2.0 message, as (JSON-RPC code, message). rmcp
-/// answers valid JSON of the wrong shape with 415 and a Rust error text; a client
-/// deserves 400 and an error that says what is wrong.
-fn rpc_body_problem(body: &[u8]) -> Option<(i32, String)> {
-    use serde_json::Value;
-    let value: Value = match serde_json::from_slice(body) {
+/// Why a body is not one JSON-RPC 2.0 message rmcp can serve: 400 for a body that
+/// is not a message, 200 with the request's id for params that do not fit (so a
+/// client's pending request gets the answer).
+fn rpc_body_problem(body: &[u8]) -> Option<Response> {
+    let value: serde_json::Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) if e.to_string().contains("recursion limit") => {
-            return Some((
-                -32600,
-                format!(
+            return Some(rpc_error(
+                StatusCode::BAD_REQUEST,
+                jsonrpc::INVALID_REQUEST,
+                &format!(
                     "Invalid Request: the JSON nests deeper than {MAX_JSON_DEPTH} levels, the limit for a request"
                 ),
             ));
         }
         Err(_) => {
-            return Some((
+            return Some(rpc_error(
+                StatusCode::BAD_REQUEST,
                 -32700,
-                "Parse error: the request body is not valid JSON".to_string(),
+                "Parse error: the request body is not valid JSON",
             ));
         }
     };
-    let invalid = |why: &str| Some((-32600, format!("Invalid Request: {why}")));
-    let msg = match &value {
-        Value::Object(m) => m,
-        Value::Array(_) => {
-            return invalid(
-                "batches are not supported (MCP removed them in 2025-06-18); send one JSON-RPC message per request",
-            );
-        }
-        _ => return invalid("the body must be one JSON-RPC 2.0 message (a JSON object)"),
+    let p = jsonrpc::message_problem(&value)?;
+    let status = if p.code == jsonrpc::INVALID_PARAMS {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
     };
-    if msg.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-        return invalid("`jsonrpc` must be \"2.0\"");
-    }
-    let method = msg.get("method");
-    // Only an error response may carry a null id.
-    let id_ok = |id: &Value| id.is_string() || id.is_number() || (id.is_null() && method.is_none());
-    if msg.get("id").is_some_and(|id| !id_ok(id)) {
-        return invalid("`id` must be a string or a number");
-    }
-    match method {
-        Some(Value::String(m)) if !m.is_empty() => None,
-        Some(_) => invalid("`method` must be a non-empty string"),
-        None if msg.contains_key("result") || msg.contains_key("error") => None,
-        None => invalid("a message needs a `method` (or is a response with `result` or `error`)"),
-    }
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": p.id, "error": {"code": p.code, "message": p.message}});
+    Some(
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response(),
+    )
 }
 
 fn peek_call(body: &[u8]) -> Call {
@@ -499,11 +490,8 @@ async fn guarded(guard: &Guard, req: Request, next: Next, client: &str) -> (Resp
         };
         // Malformed JSON, or JSON that is not one JSON-RPC message: 400 with a
         // JSON-RPC error, on every endpoint alike.
-        if let Some((code, problem)) = rpc_body_problem(&bytes) {
-            return (
-                rpc_error(StatusCode::BAD_REQUEST, code, &problem),
-                Call::default(),
-            );
+        if let Some(answer) = rpc_body_problem(&bytes) {
+            return (answer, Call::default());
         }
         let call = peek_call(&bytes);
         (Request::from_parts(parts, Body::from(bytes)), call)

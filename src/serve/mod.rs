@@ -4,6 +4,7 @@
 //! sessions cap, graceful shutdown) and `/healthz` + `/metrics`.
 
 mod guard;
+pub mod jsonrpc;
 mod metrics;
 mod sse;
 pub mod stdio;

@@ -28,14 +28,10 @@ pub fn parse_line(line: &str) -> Result<ClientJsonRpcMessage, String> {
             &format!("Parse error: {e}"),
         )
     })?;
-    let id = value.get("id").cloned().unwrap_or(serde_json::Value::Null);
-    if value.get("method").and_then(|m| m.as_str()) == Some("") {
-        return Err(error_line(
-            &id,
-            -32600,
-            "Invalid Request: `method` must name a method (e.g. tools/list)",
-        ));
+    if let Some(p) = super::jsonrpc::message_problem(&value) {
+        return Err(error_line(&p.id, p.code, &p.message));
     }
+    let id = value.get("id").cloned().unwrap_or(serde_json::Value::Null);
     serde_json::from_value::<ClientJsonRpcMessage>(value)
         .map_err(|e| error_line(&id, -32600, &format!("Invalid Request: {e}")))
 }
