@@ -2,106 +2,12 @@
 //! error or an `isError` tool result with a message) within a bounded time,
 //! memory must stay bounded, and the server must answer the next request.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
-use std::time::Duration;
+mod common;
 
+use std::process::Command;
+
+use common::StdioServer as Server;
 use serde_json::{Value, json};
-
-/// Generous: a debug build on a busy 2-core CI machine.
-const ANSWER_WITHIN: Duration = Duration::from_secs(20);
-
-struct Server {
-    child: Child,
-    stdin: ChildStdin,
-    lines: Receiver<String>,
-}
-
-impl Server {
-    fn start() -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_serverless-guide"))
-            .arg("serve")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn");
-        let stdin = child.stdin.take().unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            loop {
-                let mut line = String::new();
-                match out.read_line(&mut line) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {
-                        if tx.send(line).is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
-        });
-        let mut s = Self {
-            child,
-            stdin,
-            lines,
-        };
-        s.send(json!({"jsonrpc":"2.0","id":0,"method":"initialize","params":{
-            "protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"hostile","version":"0"}}}));
-        let init = s.recv("initialize");
-        assert!(init["result"].is_object(), "{init}");
-        s.send(json!({"jsonrpc":"2.0","method":"notifications/initialized"}));
-        s
-    }
-
-    fn send_bytes(&mut self, bytes: &[u8]) {
-        self.stdin.write_all(bytes).unwrap();
-        self.stdin.write_all(b"\n").unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    fn send(&mut self, v: Value) {
-        self.send_bytes(v.to_string().as_bytes());
-    }
-
-    fn recv(&mut self, case: &str) -> Value {
-        let line = self
-            .lines
-            .recv_timeout(ANSWER_WITHIN)
-            .unwrap_or_else(|_| panic!("{case}: no answer within {ANSWER_WITHIN:?}"));
-        serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("{case}: stdout carried a non-JSON line: {e}"))
-    }
-
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap_or(0)
-    }
-
-    fn still_answers(&mut self, case: &str) {
-        self.send(json!({"jsonrpc":"2.0","id":"after","method":"ping"}));
-        let r = self.recv(case);
-        assert_eq!(
-            r["id"], "after",
-            "{case}: server did not answer the next request: {r}"
-        );
-        assert!(r["result"].is_object(), "{case}: {r}");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// What a case must produce: a readable error of either kind.
 fn assert_clear_error(case: &str, r: &Value) {
@@ -391,7 +297,7 @@ fn hostile_requests_get_clear_errors_and_the_server_keeps_answering() {
         ),
         ("unknown log level", "Invalid params for `logging/setLevel`"),
     ];
-    let mut s = Server::start();
+    let mut s = Server::initialized();
     let rss_start = s.rss_kib();
     for (case, request) in cases {
         let id = request["id"].clone();

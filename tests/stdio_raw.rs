@@ -1,64 +1,10 @@
 //! Speaks raw JSON-RPC lines to `serve` over stdio, as a hand-written client
 //! would: protocol versions, server/discover, a malformed line, stdout purity.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
+mod common;
 
-use serde_json::{Value, json};
-
-struct Server {
-    child: Child,
-    stdin: ChildStdin,
-    out: BufReader<std::process::ChildStdout>,
-}
-
-impl Server {
-    fn start() -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_serverless-guide"))
-            .arg("serve")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn");
-        let stdin = child.stdin.take().unwrap();
-        let out = BufReader::new(child.stdout.take().unwrap());
-        Self { child, stdin, out }
-    }
-
-    fn send_line(&mut self, line: &str) {
-        self.stdin.write_all(line.as_bytes()).unwrap();
-        self.stdin.write_all(b"\n").unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    fn send(&mut self, v: Value) {
-        self.send_line(&v.to_string());
-    }
-
-    /// The next line on stdout, which must be a JSON-RPC message.
-    fn recv(&mut self) -> Value {
-        let mut line = String::new();
-        self.out.read_line(&mut line).unwrap();
-        serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("stdout carried a non-JSON line {line:?}: {e}"))
-    }
-
-    fn initialize(&mut self, version: &str) -> Value {
-        self.send(json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
-            "protocolVersion": version, "capabilities": {}, "clientInfo": {"name":"raw","version":"0"}}}));
-        let r = self.recv();
-        self.send(json!({"jsonrpc":"2.0","method":"notifications/initialized"}));
-        r
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::StdioServer as Server;
+use serde_json::json;
 
 #[test]
 fn negotiates_every_handshake_version() {
@@ -72,13 +18,12 @@ fn negotiates_every_handshake_version() {
 
 #[test]
 fn malformed_line_gets_a_parse_error_and_the_next_request_is_answered() {
-    let mut s = Server::start();
-    s.initialize("2025-11-25");
+    let mut s = Server::initialized();
     s.send_line("{this is not json");
-    let err = s.recv();
+    let err = s.recv("a malformed line");
     assert_eq!(err["error"]["code"], -32700, "{err}");
     s.send(json!({"jsonrpc":"2.0","id":2,"method":"tools/list"}));
-    let r = s.recv();
+    let r = s.recv("the request");
     assert_eq!(r["id"], 2);
     let names: Vec<&str> = r["result"]["tools"]
         .as_array()
@@ -91,10 +36,9 @@ fn malformed_line_gets_a_parse_error_and_the_next_request_is_answered() {
 
 #[test]
 fn search_over_raw_json_rpc_returns_structured_results() {
-    let mut s = Server::start();
-    s.initialize("2025-11-25");
+    let mut s = Server::initialized();
     s.send(json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"search_guidance","arguments":{"query":"dead letter queue"}}}));
-    let r = s.recv();
+    let r = s.recv("the request");
     let results = r["result"]["structuredContent"]["results"]
         .as_array()
         .expect("results");
@@ -111,7 +55,7 @@ fn server_discover_for_2026_clients() {
         "io.modelcontextprotocol/clientCapabilities":{},
         "io.modelcontextprotocol/clientInfo":{"name":"raw","version":"0"}}}}),
     );
-    let r = s.recv();
+    let r = s.recv("the request");
     let versions = r["result"]["supportedVersions"]
         .as_array()
         .unwrap_or_else(|| panic!("{r}"));
@@ -124,7 +68,7 @@ fn server_discover_for_2026_clients() {
         "io.modelcontextprotocol/clientCapabilities":{},
         "io.modelcontextprotocol/clientInfo":{"name":"raw","version":"0"}}}}),
     );
-    let r = s.recv();
+    let r = s.recv("the request");
     assert_eq!(r["id"], 2, "{r}");
     assert_eq!(r["result"]["resultType"], "complete", "{r}");
     assert!(
