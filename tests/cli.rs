@@ -298,3 +298,48 @@ fn validate_renders_every_scaffold_template() {
         "{text}"
     );
 }
+
+#[test]
+fn review_reads_bounded_input_and_skips_what_a_walk_cannot_review() {
+    // A named input over the limit is an error naming it; /dev/zero never ends,
+    // so only bounded reading gets there.
+    let out = run(&["review", "--language", "python", "/dev/zero"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("limit of 1048576 bytes"), "{err}");
+
+    // In a directory, files that cannot be reviewed are skipped with a warning and
+    // the others are still reviewed.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("huge.ts"), "x;\n".repeat(400_000)).unwrap();
+    std::fs::write(
+        dir.path().join("deep.ts"),
+        format!("a{};", "()".repeat(5_000)),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("handler.py"),
+        "import boto3\n\ndef handler(event, context):\n    return boto3.client('s3')\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "review",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    let report = json(&out);
+    let files: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].ends_with("handler.py"), "{files:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("huge.ts is over review's limit"), "{err}");
+    assert!(err.contains("deep.ts: the code nests"), "{err}");
+}

@@ -97,14 +97,13 @@ pub fn run_review(ctx: &Context, args: &ReviewArgs) -> anyhow::Result<i32> {
             })?),
             None => None,
         };
-    let mut inputs: Vec<(String, String)> = Vec::new();
+    // (path, code, found by walking a directory). A walked file that cannot be
+    // reviewed is skipped with a warning; a file named on the command line is an error.
+    let mut inputs: Vec<(String, String, bool)> = Vec::new();
     for p in &args.paths {
         if p.as_os_str() == "-" {
-            let mut code = String::new();
-            std::io::stdin()
-                .read_to_string(&mut code)
-                .context("cannot read stdin (is it UTF-8 text?)")?;
-            inputs.push(("-".into(), code));
+            let code = read_limited(std::io::stdin().lock(), "stdin")?;
+            inputs.push(("-".into(), code, false));
         } else if p.is_dir() {
             let mut files = Vec::new();
             walk(p, &mut files)?;
@@ -113,20 +112,22 @@ pub fn run_review(ctx: &Context, args: &ReviewArgs) -> anyhow::Result<i32> {
                 if language.is_none() && !reviewable(&f) {
                     continue;
                 }
-                let Ok(code) = std::fs::read_to_string(&f) else {
-                    tracing::warn!("skipping {} (not UTF-8 text)", f.display());
-                    continue;
+                let code = match read_file(&f) {
+                    Ok(code) => code,
+                    Err(e) => {
+                        tracing::warn!("skipped: {e:#}");
+                        continue;
+                    }
                 };
                 // Directory walks only keep YAML/JSON files that are templates.
                 if language.is_none() && review::detect_language(f.to_str(), &code).is_none() {
                     continue;
                 }
-                inputs.push((f.display().to_string(), code));
+                inputs.push((f.display().to_string(), code, true));
             }
-        } else if p.is_file() {
-            let code = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read {} as UTF-8 text", p.display()))?;
-            inputs.push((p.display().to_string(), code));
+        } else if p.exists() {
+            // Not only regular files: `review <(git show HEAD:template.yaml)` reads a pipe.
+            inputs.push((p.display().to_string(), read_file(p)?, false));
         } else {
             bail!("{}: no such file or directory", p.display());
         }
@@ -134,7 +135,7 @@ pub fn run_review(ctx: &Context, args: &ReviewArgs) -> anyhow::Result<i32> {
     // Only the rules: a review needs neither the documents nor the search index,
     // whose build would dominate the run time of a one-file review. Code matchers
     // are compiled only when there is code to review.
-    let any_code = inputs.iter().any(|(path, code)| {
+    let any_code = inputs.iter().any(|(path, code, _)| {
         let filename = (path != "-").then_some(path.as_str());
         language
             .or_else(|| review::detect_language(filename, code))
@@ -142,11 +143,13 @@ pub fn run_review(ctx: &Context, args: &ReviewArgs) -> anyhow::Result<i32> {
     });
     let rules = &RuleSet::load_with(&ctx.sources, any_code)?;
     let mut results: Vec<(String, Review)> = Vec::new();
-    for (path, code) in inputs {
+    for (path, code, walked) in inputs {
         let filename = (path != "-").then_some(path.as_str());
-        let r = review::review(rules, &code, language, filename)
-            .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
-        results.push((path, r));
+        match review::review(rules, &code, language, filename) {
+            Ok(r) => results.push((path, r)),
+            Err(e) if walked => tracing::warn!("skipped {path}: {e}"),
+            Err(e) => bail!("{path}: {e}"),
+        }
     }
     let mut total = Summary::default();
     for (_, r) in &results {
@@ -201,6 +204,29 @@ fn reviewable(p: &Path) -> bool {
         name,
         "package.json" | "package-lock.json" | "tsconfig.json" | "cdk.json"
     )
+}
+
+/// Reads at most one byte more than review accepts, so a huge file, a pipe or
+/// /dev/zero costs bounded memory; the error names the limit.
+fn read_limited(reader: impl Read, what: &str) -> anyhow::Result<String> {
+    let limit = review::MAX_INPUT_BYTES;
+    let mut bytes = Vec::new();
+    reader
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {what}"))?;
+    if bytes.len() > limit {
+        bail!(
+            "{what} is over review's limit of {limit} bytes (1 MiB) per file: review one file at a time"
+        );
+    }
+    String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{what} is not UTF-8 text"))
+}
+
+fn read_file(path: &Path) -> anyhow::Result<String> {
+    let what = path.display().to_string();
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {what}"))?;
+    read_limited(file, &what)
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
