@@ -343,3 +343,21 @@ fn review_reads_bounded_input_and_skips_what_a_walk_cannot_review() {
     assert!(err.contains("huge.ts is over review's limit"), "{err}");
     assert!(err.contains("deep.ts: the code nests"), "{err}");
 }
+
+#[test]
+fn an_oversized_knowledge_file_is_an_error_naming_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("guides")).unwrap();
+    std::fs::write(
+        dir.path().join("guides/huge.md"),
+        "a".repeat(9 * 1024 * 1024),
+    )
+    .unwrap();
+    let out = run(&["--knowledge", dir.path().to_str().unwrap(), "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("huge.md") && err.contains("(8 MiB) for a knowledge file"),
+        "{err}"
+    );
+}

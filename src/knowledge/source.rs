@@ -148,7 +148,7 @@ impl KnowledgeSources {
                         if !wanted(&rel) {
                             continue;
                         }
-                        let bytes = match std::fs::read(&path) {
+                        let bytes = match read_bounded(&path) {
                             Ok(bytes) => bytes,
                             // Deleted between the listing and the read (an editor or a
                             // sync tool at work): it is simply no longer there.
@@ -196,7 +196,7 @@ impl KnowledgeSources {
                     }
                     let path = root.join(rel);
                     if path.is_file() {
-                        let bytes = std::fs::read(&path).map_err(|e| KnowledgeError::Io {
+                        let bytes = read_bounded(&path).map_err(|e| KnowledgeError::Io {
                             path: path.display().to_string(),
                             message: e.to_string(),
                         })?;
@@ -213,6 +213,25 @@ impl KnowledgeSources {
         }
         Ok(None)
     }
+}
+
+/// Largest file a knowledge directory may hold (the biggest built-in guide is
+/// under 100 KiB); a bigger one is an error naming the limit, not a memory spike
+/// on every reload.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "over the limit of {MAX_FILE_BYTES} bytes (8 MiB) for a knowledge file"
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Recursive directory walk that does not follow symlinks out of the tree.
