@@ -12,21 +12,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ -n "${SERVERLESS_GUIDE_BIN:-}" ]]; then
-  bin="$SERVERLESS_GUIDE_BIN"
-else
-  bin="${CARGO_TARGET_DIR:-target}/release/serverless-guide"
-  if [[ ! -x "$bin" ]]; then
-    echo "building the release binary ($bin) ..." >&2
-    cargo build --release --bin serverless-guide >&2
-  fi
-fi
-if [[ ! -x "$bin" ]]; then
-  echo "error: $bin is not an executable; build with cargo build --release or set SERVERLESS_GUIDE_BIN" >&2
-  exit 2
-fi
+. scripts/lib.sh
+bin=$(release_bin)
 command -v python3 >/dev/null || { echo "error: python3 is needed to drive the benchmarks" >&2; exit 2; }
 if ! command -v wrk >/dev/null; then
   echo "note: wrk is not installed; HTTP load comes from a Python generator (a lower bound)" >&2
 fi
-exec python3 scripts/bench.py --bin "$(realpath "$bin")" "$@"
+exec python3 scripts/bench.py --bin "$bin" "$@"

@@ -12,21 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ -n "${SERVERLESS_GUIDE_BIN:-}" ]]; then
-  bin="$SERVERLESS_GUIDE_BIN"
-else
-  target="${CARGO_TARGET_DIR:-target}"
-  bin="$target/release/serverless-guide"
-  [[ -x "$bin" ]] || bin="$target/debug/serverless-guide"
-  if [[ ! -x "$bin" ]]; then
-    bin="$target/release/serverless-guide"
-    echo "building the release binary ($bin) ..." >&2
-    cargo build --release --bin serverless-guide >&2
-  fi
-fi
-if [[ ! -x "$bin" ]]; then
-  echo "error: $bin is not an executable; build with cargo build --release or set SERVERLESS_GUIDE_BIN" >&2
-  exit 2
-fi
+. scripts/lib.sh
+bin=$(release_bin --or-debug)
 command -v python3 >/dev/null || { echo "error: python3 is needed to drive the soak test" >&2; exit 2; }
-exec python3 scripts/soak.py --bin "$(realpath "$bin")" "$@"
+exec python3 scripts/soak.py --bin "$bin" "$@"

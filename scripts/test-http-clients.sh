@@ -10,15 +10,13 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 BIN=${SERVERLESS_GUIDE_BIN:-target/debug/serverless-guide}
 WORK=.work
-VENV=$WORK/venv
+. scripts/lib.sh
+VENV=$MCP_VENV
 NODE_VERSION=22.23.5
 CONFORMANCE_VERSION=0.1.16
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import mcp' 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check mcp==2.3.0
-fi
+ensure_mcp_venv
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"

@@ -5,11 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${SERVERLESS_GUIDE_BIN:-target/debug/serverless-guide}
-VENV=.work/venv
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import mcp' 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check mcp==2.3.0
-fi
+. scripts/lib.sh
+VENV=$MCP_VENV
+ensure_mcp_venv
 passed=0; failed=0
 run() {
   local expect=$1; shift
