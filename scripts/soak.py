@@ -17,9 +17,12 @@ Called by scripts/soak.sh; standard library only. It
   * counts failures: HTTP status != 200, JSON-RPC errors, isError tool results, wrong or
     truncated content, timeouts and connection errors.
 
-It passes (exit 0) when there were no failed requests, the mean RSS over the last 10 % of
-the requests is within +-10 % of the mean over the first 10 % (both after a warm-up,
-2,000 requests by default), and after the load the server serves the last edit. Exit 1
+Before the measured run, a warm-up phase sends the same mix (20,000 requests, then more in
+steps of 5,000 until the server has logged 20 reloads) so that allocator arenas, caches and
+connection buffers reach their working size; its requests must not fail either. It passes
+(exit 0) when no request failed, the mean RSS over the last 10 % of the measured requests is
+within +-10 % of the mean over their first 10 %, and after the load the server serves the
+last edit. Exit 1
 otherwise, 2 on a usage or set-up error, 130 on Ctrl-C. The server gets SIGTERM and the
 temporary directory is removed in every case (--keep keeps it, with the server log).
 """
@@ -663,12 +666,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--requests", type=int, default=100_000, help="requests in all (100000)")
     ap.add_argument("--concurrency", "-c", type=int, default=32, help="client threads (32)")
-    ap.add_argument("--warmup", type=int, default=2_000,
-                    help="first requests left out of the memory comparison (2000) ...")
+    ap.add_argument("--warmup", type=int, default=20_000,
+                    help="requests sent before the measured run (20000)")
     ap.add_argument("--warmup-reloads", type=int, default=20,
-                    help="... and at least as many as were done before this many reloads "
-                         "(20; each of the first reloads raises the allocator's high-water "
-                         "mark, then RSS stays flat)")
+                    help="the warm-up goes on, in steps of 5000 requests, until the server "
+                         "has logged this many reloads (20; at most 10 steps more)")
     ap.add_argument("--interval", type=float, default=1.0,
                     help="seconds between knowledge rewrites (1)")
     ap.add_argument("--timeout", type=float, default=30.0, help="per-request timeout, s (30)")
@@ -686,7 +688,6 @@ def main():
     args = ap.parse_args()
     if args.requests < 10 or args.concurrency < 1:
         ap.error("--requests must be at least 10 and --concurrency at least 1")
-    warmup = min(args.warmup, args.requests // 5)
 
     def on_term(signum, frame):
         raise KeyboardInterrupt
@@ -746,14 +747,40 @@ def main():
             return 2
         plan = Plan(builtin, team)
 
-        load = Load(port, plan, args.requests, args.concurrency, args.timeout, args.seed)
-        sampler = Sampler(proc.pid, load, log_path)
         rss_start = rss_kb(proc.pid)
         print(f"soak: {args.requests} requests, {args.concurrency} clients, knowledge rewritten "
               f"every {args.interval:g} s, stateless MCP {PROTOCOL}, server pid {proc.pid}, "
               f"RSS at start {rss_start / 1024:.1f} MiB", flush=True)
-        sampler.thread.start()
         churn.start()
+
+        # Warm-up: the same mix and churn, not measured; failures still count.
+        warm_loads = []
+        warm_steps = 0
+        while True:
+            size = args.warmup if not warm_loads else 5_000
+            if size <= 0:
+                break
+            wl = Load(port, plan, size, args.concurrency, args.timeout,
+                      args.seed + 7919 * (len(warm_loads) + 1))
+            warm_loads.append(wl)
+            wl.run()
+            with open(log_path, "rb") as f:
+                warm_reloads = f.read().count(b"knowledge reloaded")
+            if warm_reloads >= args.warmup_reloads or warm_steps >= 10:
+                break
+            warm_steps += 1
+        warm_done = sum(wl.completed() for wl in warm_loads)
+        warm_failures = sum(sum(wl.failures.values()) for wl in warm_loads)
+        with open(log_path, "rb") as f:
+            warm_reloads = f.read().count(b"knowledge reloaded")
+        rss_warm = rss_kb(proc.pid) or 0
+        print(f"  warm-up: {warm_done} requests, {warm_failures} failed, {warm_reloads} reloads, "
+              f"RSS {rss_warm / 1024:.1f} MiB", flush=True)
+
+        load = Load(port, plan, args.requests, args.concurrency, args.timeout, args.seed)
+        sampler = Sampler(proc.pid, load, log_path)
+        sampler.log_offset = os.path.getsize(log_path)
+        sampler.thread.start()
         progress_stop = threading.Event()
 
         def progress():
@@ -795,30 +822,13 @@ def main():
         lat = sorted(x for per in load.latencies for x in per)
         total_done = len(lat)
         failures = sum(load.failures.values())
-        # Warm-up: --warmup requests, and every request done before --warmup-reloads
-        # reloads (at most half the run).
-        warm = warmup
-        reload_warm = next((n for n, _, r in sampler.samples if r >= args.warmup_reloads), None)
-        warm_note = f"{warmup} requests"
-        if reload_warm is None:
-            warm_note += f"; fewer than {args.warmup_reloads} reloads in the run"
-        elif reload_warm > warm:
-            warm = min(reload_warm, args.requests // 2)
-            warm_note = (f"{warm} requests, the first {args.warmup_reloads} reloads"
-                         + (" (capped at half the run)" if warm < reload_warm else ""))
-
-        def windows(start):
-            window = max(1, (args.requests - start) // 10)
-            first = [kb_ for n, kb_, _ in sampler.samples if start <= n < start + window]
-            last = [kb_ for n, kb_, _ in sampler.samples if n >= args.requests - window]
-            ratio = mean(last) / mean(first) if first and last else float("nan")
-            return first, last, ratio
-
-        first, last, ratio = windows(warm)
+        window = max(1, args.requests // 10)
+        first = [kb_ for n, kb_, _ in sampler.samples if n < window]
+        last = [kb_ for n, kb_, _ in sampler.samples if n >= args.requests - window]
+        ratio = mean(last) / mean(first) if first and last else float("nan")
         rss_first = mean(first)
         rss_last = mean(last)
         peak = max((kb_ for _, kb_, _ in sampler.samples), default=0)
-        _, _, short_ratio = windows(warmup)
         log.flush()
         with open(log_path, encoding="utf-8", errors="replace") as f:
             log_lines = f.readlines()
@@ -829,7 +839,7 @@ def main():
 
         print()
         print(f"requests      {total_done} of {args.requests} ({load.reconnects} reconnects)")
-        print(f"failures      {failures}")
+        print(f"failures      {failures} (and {warm_failures} in the warm-up of {warm_done} requests)")
         for (kind, reason), n in sorted(load.failures.items()):
             print(f"  {n:>7}  {kind}: {reason}")
         for t, kind, reason, req_id, detail in load.examples:
@@ -848,10 +858,10 @@ def main():
             print(f"  {line.rstrip()[:300]}")
         print(f"converged     {'yes' if convergence is None else 'NO: ' + convergence}")
         print(f"RSS           first 10 % {rss_first / 1024:.1f} MiB ({len(first)} samples), "
-              f"last 10 % {rss_last / 1024:.1f} MiB ({len(last)} samples), "
-              f"ratio {ratio:.3f} (warm-up excluded: {warm_note})")
-        print(f"              start {rss_start / 1024:.1f} MiB, peak {peak / 1024:.1f} MiB; "
-              f"ratio with only the {warmup}-request warm-up excluded: {short_ratio:.3f}")
+              f"last 10 % {rss_last / 1024:.1f} MiB ({len(last)} samples), ratio {ratio:.3f}")
+        print(f"              start {rss_start / 1024:.1f} MiB, after the warm-up "
+              f"{rss_warm / 1024:.1f} MiB ({warm_done} requests, {warm_reloads} reloads), "
+              f"peak {peak / 1024:.1f} MiB")
         for q in range(10):
             lo, hi = args.requests * q // 10, args.requests * (q + 1) // 10
             part = [kb_ for n, kb_, _ in sampler.samples if lo <= n < hi]
@@ -862,8 +872,9 @@ def main():
             print(f"panics        {len(panics)} in the server log: {panics[0].rstrip()[:300]}")
 
         ok = True
-        if failures or total_done != args.requests:
-            print(f"FAIL: {failures} failed requests, {total_done} of {args.requests} done")
+        if failures or warm_failures or total_done != args.requests:
+            print(f"FAIL: {failures + warm_failures} failed requests, "
+                  f"{total_done} of {args.requests} done")
             ok = False
         if not (first and last) or abs(ratio - 1) > args.rss_tolerance:
             print(f"FAIL: RSS last/first 10 % = {ratio:.3f}, outside 1 +- {args.rss_tolerance}")

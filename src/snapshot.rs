@@ -207,29 +207,7 @@ pub fn validate(sources: &KnowledgeSources) -> ValidationReport {
         }
     }
     if let Some(scaffolds) = &scaffolds {
-        // Every pattern must render in every language it offers, with its defaults.
-        for summary in scaffolds.list() {
-            for language in &summary.languages {
-                if let Err(e) =
-                    scaffolds.render(&summary.id, *language, None, &serde_json::Map::new())
-                {
-                    problems.push(Problem::general(format!(
-                        "scaffold `{}` ({language}) does not render: {e}",
-                        summary.id
-                    )));
-                }
-            }
-        }
-        for id in scaffolds.ids() {
-            if let Some(m) = scaffolds.manifest(id)
-                && library.get(&m.guidance).is_none()
-            {
-                problems.push(Problem::general(format!(
-                    "scaffold `{id}`: guidance document `{}` does not exist",
-                    m.guidance
-                )));
-            }
-        }
+        problems.extend(scaffold_problems(scaffolds, &library));
     }
     let eval_queries = load_eval(sources).map(|q| q.len()).unwrap_or(0);
     ValidationReport {
@@ -240,6 +218,32 @@ pub fn validate(sources: &KnowledgeSources) -> ValidationReport {
         eval_queries,
         problems,
     }
+}
+
+/// Every pattern must render in each language it offers, with its defaults, and
+/// link guidance that exists.
+fn scaffold_problems(scaffolds: &ScaffoldCatalog, library: &Library) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for summary in scaffolds.list() {
+        for language in &summary.languages {
+            if let Err(e) = scaffolds.render(&summary.id, *language, None, &serde_json::Map::new())
+            {
+                problems.push(Problem::general(format!(
+                    "scaffold `{}` ({language}) does not render: {e}",
+                    summary.id
+                )));
+            }
+        }
+        if let Some(m) = scaffolds.manifest(&summary.id)
+            && library.get(&m.guidance).is_none()
+        {
+            problems.push(Problem::general(format!(
+                "scaffold `{}`: guidance document `{}` does not exist",
+                summary.id, m.guidance
+            )));
+        }
+    }
+    problems
 }
 
 fn rule_guidance_problem(rule: &crate::review::Rule, library: &Library) -> Option<Problem> {
