@@ -379,3 +379,33 @@ fn a_team_document_with_instructions_in_it_stays_data() {
     );
     assert_eq!(v["uri"], "guide://injected");
 }
+
+#[test]
+fn slow_reviews_do_not_hold_up_other_requests() {
+    // Deeply chained calls within the depth limit: seconds of matching each. Reviews
+    // run on the blocking pool, so a search sent after them is answered first.
+    let heavy = format!("a{};\n", "()".repeat(990)).repeat(200);
+    let mut s = Server::initialized();
+    for id in [1, 2] {
+        s.send(tool(
+            id,
+            "review_code",
+            json!({"code": heavy, "language": "typescript"}),
+        ));
+    }
+    s.send(tool(
+        3,
+        "search_guidance",
+        json!({"query": "sqs dead letter queue"}),
+    ));
+    let first = s.recv("search after two slow reviews");
+    assert_eq!(
+        first["id"], 3,
+        "a slow review answered before the search: {first}"
+    );
+    let mut ids: Vec<Value> = (0..2)
+        .map(|_| s.recv("slow review")["id"].clone())
+        .collect();
+    ids.sort_by_key(|v| v.as_i64());
+    assert_eq!(ids, [json!(1), json!(2)]);
+}

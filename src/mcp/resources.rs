@@ -100,7 +100,8 @@ pub(crate) fn read(snapshot: &Snapshot, uri: &str) -> Result<ReadResourceResult,
         let rule = snapshot.rules.get(id).ok_or_else(|| {
             let near = snapshot.rules.suggest(id);
             let hint = if near.is_empty() {
-                String::new()
+                "; use rule://<rule-id> with an id from review_code findings or `serverless-guide rules`"
+                    .to_string()
             } else {
                 format!("; did you mean {}?", near.join(", "))
             };

@@ -11,6 +11,14 @@ use crate::review::{self, Explanation, Finding, Language, Summary};
 /// Largest input accepted; bigger inputs should be split by file.
 const MAX_CODE: usize = review::MAX_INPUT_BYTES;
 
+/// Reviews running at once: one per core.
+fn review_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    })
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ReviewCodeArgs {
     /// The source to review: a Lambda handler, CDK code, or a CloudFormation/SAM template (YAML or JSON).
@@ -76,12 +84,23 @@ impl GuideServer {
             None => None,
         };
         let snapshot = self.snapshot().await;
-        let r = review::review(
-            &snapshot.rules,
-            &args.code,
-            language,
-            args.filename.as_deref(),
-        )
+        // A review is CPU work of up to review::TIME_BUDGET: it runs on the blocking
+        // pool, at most one per core at a time, so pings, searches and health checks
+        // are still answered while hostile inputs are being reviewed.
+        let _permit = review_slots()
+            .acquire()
+            .await
+            .map_err(|_| "the server is shutting down".to_string())?;
+        let r = tokio::task::spawn_blocking(move || {
+            review::review(
+                &snapshot.rules,
+                &args.code,
+                language,
+                args.filename.as_deref(),
+            )
+        })
+        .await
+        .map_err(|e| format!("the review failed: {e}"))?
         .map_err(|e| e.to_string())?;
         Ok(Json(ReviewCodeResult {
             language: r.language,
