@@ -480,3 +480,30 @@ async fn graceful_shutdown_stops_the_listener() {
         "listener closed"
     );
 }
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = start(HttpConfig {
+        header_timeout: Duration::from_secs(1),
+        ..Default::default()
+    })
+    .await;
+    // Half a request, then silence: the server must close the connection.
+    let mut slow = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    slow.write_all(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut buf)).await;
+    assert!(
+        matches!(closed, Ok(Ok(_)) | Ok(Err(_))),
+        "the connection was still open 10 s after a 1 s header timeout"
+    );
+    // Others are served throughout.
+    let http = reqwest::Client::new();
+    assert_eq!(
+        http.get(url(&s, "/healthz")).send().await.unwrap().status(),
+        200
+    );
+}

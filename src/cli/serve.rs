@@ -75,6 +75,10 @@ pub struct ServeArgs {
     /// Seconds a request may take before it gets 504.
     #[arg(long, default_value_t = 60)]
     pub request_timeout: u64,
+    /// Seconds a client has to send a request's headers; also how long an idle
+    /// keep-alive connection is kept. Slower clients are disconnected.
+    #[arg(long, default_value_t = 30)]
+    pub header_timeout: u64,
     /// Most open sessions (Streamable HTTP plus legacy SSE); more get 503.
     #[arg(long, default_value_t = 1000)]
     pub max_sessions: usize,
@@ -288,9 +292,10 @@ fn http_config(args: &ServeArgs) -> anyhow::Result<HttpConfig> {
         || args.max_concurrency == 0
         || args.max_sessions == 0
         || args.request_timeout == 0
+        || args.header_timeout == 0
     {
         anyhow::bail!(
-            "--max-body-bytes, --max-concurrency, --max-sessions and --request-timeout must be above 0"
+            "--max-body-bytes, --max-concurrency, --max-sessions, --request-timeout and --header-timeout must be above 0"
         );
     }
     Ok(HttpConfig {
@@ -303,6 +308,7 @@ fn http_config(args: &ServeArgs) -> anyhow::Result<HttpConfig> {
         max_concurrency: args.max_concurrency,
         rate_limit: args.rate_limit,
         request_timeout: Duration::from_secs(args.request_timeout),
+        header_timeout: Duration::from_secs(args.header_timeout),
         max_sessions: args.max_sessions,
         session_idle_timeout: Duration::from_secs(args.session_idle_timeout.max(1)),
         tools: args.tools.clone(),

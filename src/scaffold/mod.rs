@@ -29,6 +29,10 @@ pub use names::{Names, validate_name};
 const ROOT: &str = "scaffolds/";
 const SHARED: &str = "_shared";
 const PARTIALS: &str = "_partials";
+/// The minijinja fuel one template file may use when rendered: about that many
+/// instructions, or 64 bytes of values per unit (64 MB). The largest built-in
+/// template needs less than a twentieth of it (see the tests).
+pub const RENDER_FUEL: u64 = 1_000_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScaffoldError {
@@ -290,6 +294,17 @@ impl ScaffoldCatalog {
         name: Option<&str>,
         options: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<Generated, ScaffoldError> {
+        self.render_with_fuel(pattern, language, name, options, RENDER_FUEL)
+    }
+
+    fn render_with_fuel(
+        &self,
+        pattern: &str,
+        language: Language,
+        name: Option<&str>,
+        options: &serde_json::Map<String, serde_json::Value>,
+        fuel: u64,
+    ) -> Result<Generated, ScaffoldError> {
         let p = self.pattern(pattern)?;
         let Some(files) = p.languages.get(&language) else {
             return Err(ScaffoldError::LanguageNotOffered {
@@ -300,7 +315,7 @@ impl ScaffoldCatalog {
         let names = validate_name(name.unwrap_or(&p.manifest.id))?;
         let options = resolve_options(&p.manifest, options)?;
 
-        let env = self.environment();
+        let env = self.environment(fuel);
         let ctx = minijinja::context! {
             name => &names.kebab,
             pascal => &names.pascal,
@@ -344,8 +359,12 @@ impl ScaffoldCatalog {
         })
     }
 
-    fn environment(&self) -> Environment<'static> {
+    fn environment(&self, fuel: u64) -> Environment<'static> {
         let mut env = Environment::new();
+        // Team templates are code from a knowledge directory: fuel bounds the
+        // instructions and memory one file's render may use, so a runaway loop is an
+        // error instead of a hung request.
+        env.set_fuel(Some(fuel));
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         env.set_auto_escape_callback(|_| AutoEscape::None);
         // trim/lstrip: `{% if %}` lines leave no blank lines behind in generated code.
@@ -574,6 +593,16 @@ fn next_steps(language: Language, names: &Names) -> Vec<String> {
 }
 
 fn render_error(template: &str, e: &minijinja::Error) -> ScaffoldError {
+    if e.kind() == minijinja::ErrorKind::OutOfFuel {
+        return ScaffoldError::Render {
+            template: format!("{ROOT}{template}"),
+            message: format!(
+                "the template used up its render budget (the limit is {RENDER_FUEL} units of \
+                 minijinja fuel per file, about as many instructions); look for loops over \
+                 large ranges or values built up in loops"
+            ),
+        };
+    }
     let mut message = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {

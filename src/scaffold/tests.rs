@@ -48,3 +48,49 @@ fn partials_are_not_emitted() {
     assert!(emitted("x/typescript/bin/__name__.ts.j2"));
     assert!(!emitted("x/_try.md.j2"));
 }
+
+#[test]
+fn built_in_templates_render_well_inside_the_fuel_limit() {
+    let catalog = ScaffoldCatalog::load(&crate::knowledge::KnowledgeSources::builtin()).unwrap();
+    for id in catalog.ids() {
+        for language in Language::ALL {
+            let result =
+                catalog.render_with_fuel(id, language, None, &Default::default(), RENDER_FUEL / 20);
+            if let Err(e) = result {
+                assert!(
+                    matches!(e, ScaffoldError::LanguageNotOffered { .. }),
+                    "{id} ({language}) needs more than a twentieth of the fuel limit: {e}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn fuel_stops_a_runaway_team_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let lambda_dir = dir
+        .path()
+        .join("scaffolds/sqs-lambda-worker/typescript/lambda");
+    std::fs::create_dir_all(&lambda_dir).unwrap();
+    std::fs::write(
+        lambda_dir.join("worker.ts.j2"),
+        "{% for i in range(100000) %}{% for j in range(100000) %}{{ i * j }}{% endfor %}{% endfor %}\n",
+    )
+    .unwrap();
+    let sources = crate::knowledge::KnowledgeSources::builtin().with_dir(dir.path());
+    let catalog = ScaffoldCatalog::load(&sources).unwrap();
+    let err = catalog
+        .render(
+            "sqs-lambda-worker",
+            Language::Typescript,
+            None,
+            &Default::default(),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("render budget") && err.contains(&RENDER_FUEL.to_string()),
+        "{err}"
+    );
+}

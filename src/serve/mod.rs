@@ -3,6 +3,7 @@
 //! (Host/Origin allowlists, bearer tokens, body, rate and concurrency limits,
 //! sessions cap, graceful shutdown) and `/healthz` + `/metrics`.
 
+mod conn;
 mod guard;
 pub mod jsonrpc;
 mod metrics;
@@ -46,6 +47,9 @@ pub struct HttpConfig {
     /// Requests per second per client (token or IP); 0 turns the limit off.
     pub rate_limit: u32,
     pub request_timeout: Duration,
+    /// Time a client has to send a request's headers (also how long an idle
+    /// keep-alive connection stays open); then the connection is closed.
+    pub header_timeout: Duration,
     /// Streamable HTTP sessions plus legacy SSE sessions.
     pub max_sessions: usize,
     pub session_idle_timeout: Duration,
@@ -67,6 +71,7 @@ impl Default for HttpConfig {
             max_concurrency: 256,
             rate_limit: 0,
             request_timeout: Duration::from_secs(60),
+            header_timeout: Duration::from_secs(30),
             max_sessions: 1000,
             session_idle_timeout: Duration::from_secs(300),
             tools: None,
@@ -80,6 +85,7 @@ pub struct HttpApp {
     pub router: Router,
     pub shutdown: CancellationToken,
     pub metrics: Arc<Metrics>,
+    pub header_timeout: Duration,
 }
 
 /// Builds the axum router for the HTTP transports.
@@ -147,6 +153,7 @@ pub fn http_app(state: Arc<ArcSwap<Snapshot>>, cfg: &HttpConfig) -> HttpApp {
         router,
         shutdown,
         metrics,
+        header_timeout: cfg.header_timeout,
     }
 }
 
@@ -184,20 +191,15 @@ pub async fn serve_on(
     stop: CancellationToken,
 ) -> std::io::Result<()> {
     let shutdown = app.shutdown.clone();
-    axum::serve(
-        listener,
-        app.router
-            .into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let stop_signal = async move {
         tokio::select! {
             _ = shutdown_signal() => {}
             _ = stop.cancelled() => {}
         }
         tracing::info!("shutting down: draining requests in flight");
         shutdown.cancel();
-    })
-    .await
+    };
+    conn::serve_connections(listener, app.router, app.header_timeout, stop_signal).await
 }
 
 async fn shutdown_signal() {
