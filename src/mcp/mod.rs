@@ -4,6 +4,7 @@
 
 mod completions;
 mod guide_tools;
+mod panics;
 mod peers;
 mod prompts;
 mod resources;
@@ -14,7 +15,9 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::JsonObject;
+use rmcp::model::{CallToolRequestParams, CallToolResponse};
 use rmcp::model::{
     CompleteRequestParams, CompleteResult, GetPromptRequestParams, GetPromptResponse,
     GetSkillRequestParams, GetSkillResult, Implementation, ListPromptsResult,
@@ -26,6 +29,7 @@ use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, tool_handler};
 
 use crate::snapshot::Snapshot;
+use panics::guarded;
 
 pub use guide_tools::{ListGuidanceResult, SearchGuidanceResult};
 pub use peers::Peers;
@@ -191,14 +195,29 @@ impl ServerHandler for GuideServer {
         .with_instructions(INSTRUCTIONS)
     }
 
+    // Written out (rather than left to #[tool_handler]) so a panic in a tool is an
+    // error reply, not a request that is never answered.
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let what = format!("tools/call `{}`", request.name);
+        let tcc = ToolCallContext::new(self, request, context);
+        guarded(what, self.tool_router.call(tcc)).await
+    }
+
     async fn list_resources(
         &self,
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        Ok(ListResourcesResult::with_all_items(resources::list(
-            self.snapshot().await.as_ref(),
-        )))
+        guarded("resources/list", async {
+            Ok(ListResourcesResult::with_all_items(resources::list(
+                self.snapshot().await.as_ref(),
+            )))
+        })
+        .await
     }
 
     async fn list_resource_templates(
@@ -216,7 +235,10 @@ impl ServerHandler for GuideServer {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        resources::read(self.snapshot().await.as_ref(), &request.uri).map(Into::into)
+        guarded(format!("resources/read `{}`", request.uri), async {
+            resources::read(self.snapshot().await.as_ref(), &request.uri).map(Into::into)
+        })
+        .await
     }
 
     async fn list_prompts(
@@ -232,12 +254,15 @@ impl ServerHandler for GuideServer {
         request: GetPromptRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
-        prompts::get(
-            self.snapshot().await.as_ref(),
-            &request.name,
-            request.arguments,
-        )
-        .map(Into::into)
+        guarded(format!("prompts/get `{}`", request.name), async {
+            prompts::get(
+                self.snapshot().await.as_ref(),
+                &request.name,
+                request.arguments,
+            )
+            .map(Into::into)
+        })
+        .await
     }
 
     async fn complete(
@@ -245,10 +270,13 @@ impl ServerHandler for GuideServer {
         request: CompleteRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, McpError> {
-        Ok(CompleteResult::new(completions::complete(
-            self.snapshot().await.as_ref(),
-            &request,
-        )))
+        guarded("completion/complete", async {
+            Ok(CompleteResult::new(completions::complete(
+                self.snapshot().await.as_ref(),
+                &request,
+            )))
+        })
+        .await
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
@@ -275,9 +303,12 @@ impl ServerHandler for GuideServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListSkillsResult, McpError> {
-        Ok(ListSkillsResult::with_all_items(vec![
-            self.skill_manifest().await?,
-        ]))
+        guarded("skills/list", async {
+            Ok(ListSkillsResult::with_all_items(vec![
+                self.skill_manifest().await?,
+            ]))
+        })
+        .await
     }
 
     async fn get_skill(
@@ -285,7 +316,7 @@ impl ServerHandler for GuideServer {
         request: GetSkillRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<GetSkillResult, McpError> {
-        let skill = self.skill_manifest().await?;
+        let skill = guarded("skills/get", self.skill_manifest()).await?;
         if request.uri != skill.uri {
             return Err(McpError::invalid_params(
                 format!(
