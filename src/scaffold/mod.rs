@@ -344,8 +344,10 @@ impl ScaffoldCatalog {
         for (path, template) in by_path {
             let tmpl = env
                 .get_template(template)
-                .map_err(|e| render_error(template, &e))?;
-            let mut content = tmpl.render(&ctx).map_err(|e| render_error(template, &e))?;
+                .map_err(|e| render_error(template, &e, fuel))?;
+            let mut content = tmpl
+                .render(&ctx)
+                .map_err(|e| render_error(template, &e, fuel))?;
             if !content.ends_with('\n') {
                 content.push('\n');
             }
@@ -592,12 +594,12 @@ fn next_steps(language: Language, names: &Names) -> Vec<String> {
     steps
 }
 
-fn render_error(template: &str, e: &minijinja::Error) -> ScaffoldError {
+fn render_error(template: &str, e: &minijinja::Error, fuel: u64) -> ScaffoldError {
     if e.kind() == minijinja::ErrorKind::OutOfFuel {
         return ScaffoldError::Render {
             template: format!("{ROOT}{template}"),
             message: format!(
-                "the template used up its render budget (the limit is {RENDER_FUEL} units of \
+                "the template used up its render budget (the limit is {fuel} units of \
                  minijinja fuel per file, about as many instructions); look for loops over \
                  large ranges or values built up in loops"
             ),
